@@ -306,7 +306,7 @@ func TestAWSCLI(t *testing.T) {
 	if got := run(testSecret); got.err != nil || got.id != testKeyID {
 		t.Errorf("right secret: Verify = %q, %v", got.id, got.err)
 	} else if got.signedHeaders != cliSignedHeaders {
-		t.Logf("note: awscli signed %q (expected %q)", got.signedHeaders, cliSignedHeaders)
+		t.Errorf("awscli signed %q; want %q", got.signedHeaders, cliSignedHeaders)
 	}
 	if got := run(testSecret + "x"); KindOf(got.err) != KindInvalidSignature {
 		t.Errorf("wrong secret: Verify error %v; want InvalidSignature", got.err)
