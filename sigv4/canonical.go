@@ -255,7 +255,31 @@ func signature(key *[32]byte, in *canonicalInput, creq []byte) [32]byte {
 	sts = append(sts, in.scope...)
 	sts = append(sts, '\n')
 	sts = hex.AppendEncode(sts, sum[:])
-	return hmacSHA256(key[:], sts)
+	return hmacKey32(key, sts)
+}
+
+// hmacKey32 computes HMAC-SHA256 (RFC 2104) under a 32-byte key (a SigV4
+// signing key) without allocating, for the once-per-request signature:
+// crypto/hmac allocates two hash states per call. deriveKey, which runs once
+// per key and day, uses crypto/hmac; the tests check that the two agree.
+func hmacKey32(key *[32]byte, msg []byte) [32]byte {
+	const blockSize = 64 // SHA-256 block size; the key is zero-padded to it
+	var ibuf [blockSize + 256]byte
+	inner := ibuf[:blockSize]
+	for i := range inner {
+		inner[i] = 0x36
+	}
+	var outer [blockSize + sha256.Size]byte
+	for i := range blockSize {
+		outer[i] = 0x5c
+	}
+	for i, k := range key {
+		inner[i] ^= k
+		outer[i] ^= k
+	}
+	ih := sha256.Sum256(append(inner, msg...))
+	copy(outer[blockSize:], ih[:])
+	return sha256.Sum256(outer[:])
 }
 
 // deriveKey derives the SigV4 signing key of a secret for a scope.

@@ -84,7 +84,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (ac
 			return "", newError(KindIncompleteSignature, "Request has more than one X-Amz-Date header.")
 		}
 		t, err := time.Parse(timeFormat, d[0])
-		if err != nil || t.Format(timeFormat) != d[0] {
+		if err != nil || !basicFormat(d[0]) {
 			return "", newError(KindIncompleteSignature, "Date must be in ISO-8601 'basic format'. Got '"+clip(d[0])+"'. See http://en.wikipedia.org/wiki/ISO_8601")
 		}
 		when, amzDate, dateHeader = t, d[0], "x-amz-date"
@@ -214,6 +214,31 @@ func wirePath(r *http.Request) string {
 		p = "/"
 	}
 	return p
+}
+
+// basicFormat reports whether s has the shape of an ISO 8601 basic format
+// time, YYYYMMDD'T'HHMMSS'Z' (time.Parse alone admits one-digit hours).
+func basicFormat(s string) bool {
+	if len(s) != len(timeFormat) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch i {
+		case 8:
+			if s[i] != 'T' {
+				return false
+			}
+		case 15:
+			if s[i] != 'Z' {
+				return false
+			}
+		default:
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkSkew rejects request times further than MaxSkew from Now, with AWS's

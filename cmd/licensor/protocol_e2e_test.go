@@ -190,10 +190,16 @@ func TestValidation(t *testing.T) {
 		}},
 		{"Validity.Begin", func(m map[string]any) { m["Validity"] = map[string]any{"Begin": "2026-01-01T00:00:00"} }},
 		{"Entitlements", func(m map[string]any) { m["Entitlements"] = []any{} }},
-		{"Unit", func(m map[string]any) { m["Entitlements"] = []any{map[string]any{"Name": "x", "Unit": "Parsecs", "MaxCount": 1}} }},
+		{"Unit", func(m map[string]any) {
+			m["Entitlements"] = []any{map[string]any{"Name": "x", "Unit": "Parsecs", "MaxCount": 1}}
+		}},
 		{"MaxCount", func(m map[string]any) { m["Entitlements"] = []any{map[string]any{"Name": "x", "Unit": "Count"}} }},
-		{"MaxCount", func(m map[string]any) { m["Entitlements"] = []any{map[string]any{"Name": "x", "Unit": "Count", "MaxCount": -1}} }},
-		{"MaxCount", func(m map[string]any) { m["Entitlements"] = []any{map[string]any{"Name": "x", "Unit": "None", "MaxCount": 1}} }},
+		{"MaxCount", func(m map[string]any) {
+			m["Entitlements"] = []any{map[string]any{"Name": "x", "Unit": "Count", "MaxCount": -1}}
+		}},
+		{"MaxCount", func(m map[string]any) {
+			m["Entitlements"] = []any{map[string]any{"Name": "x", "Unit": "None", "MaxCount": 1}}
+		}},
 		{"duplicate entitlement name", func(m map[string]any) {
 			e := map[string]any{"Name": "x", "Unit": "Count", "MaxCount": 1}
 			m["Entitlements"] = []any{e, e}
