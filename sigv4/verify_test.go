@@ -3,10 +3,12 @@ package sigv4
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -354,5 +356,24 @@ func BenchmarkVerify(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestHMACKey32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 600 {
+		var key [32]byte
+		for i := range key {
+			key[i] = byte(rng.Uint32())
+		}
+		msg := make([]byte, n)
+		for i := range msg {
+			msg[i] = byte(rng.Uint32())
+		}
+		h := hmac.New(sha256.New, key[:])
+		h.Write(msg)
+		if got := hmacKey32(&key, msg); !bytes.Equal(got[:], h.Sum(nil)) {
+			t.Fatalf("hmacKey32 differs from crypto/hmac for a %d-byte message", n)
+		}
 	}
 }

@@ -117,3 +117,39 @@ func TestReadOnlyPool(t *testing.T) {
 		t.Fatal("the read pool accepted a write")
 	}
 }
+
+func TestBusyIsUnavailable(t *testing.T) {
+	// Another process holding the write lock past BusyTimeout makes a
+	// write fail with EUNAVAILABLE, which callers may retry.
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "licensor.db")
+	holder := mustOpenPath(t, path)
+	other := sqlite.NewDB(path)
+	other.BusyTimeout = 50 * time.Millisecond
+	if err := other.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	locked, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- holder.WithTx(ctx, func(tx licensor.Store) error {
+			if err := tx.CreateAccount(ctx, &licensor.Account{ID: "000000000001", Name: "a"}); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	err := other.CreateAccount(ctx, &licensor.Account{ID: "000000000002", Name: "b"})
+	close(release)
+	if code := licensor.ErrorCode(err); code != licensor.EUNAVAILABLE {
+		t.Errorf("write while locked: code %q (%v), want %q", code, err, licensor.EUNAVAILABLE)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
