@@ -12,6 +12,7 @@ type Store interface {
 	AccountStore
 	LicenseStore
 	IdempotencyStore
+	CheckoutStore
 
 	// WithTx runs fn in one serializable write transaction. fn's Store
 	// sees and writes inside that transaction; when fn returns an error

@@ -45,7 +45,12 @@
 //
 // Derived signing keys may be cached in a KeyCache, which is bounded,
 // concurrency-safe and injected through Verifier.Keys; the package has no
-// global mutable state.
+// global mutable state. With a cached key, verifying a request does not
+// allocate: the final HMAC is computed on stack buffers (checked against
+// crypto/hmac in the tests) and signatures are compared with hmac.Equal.
+//
+// The host header is always signed, so a reverse proxy in front of the
+// server must pass Host through unchanged.
 //
 // Not supported yet: presigned (query-string) requests, which are rejected
 // as IncompleteSignature, and temporary credentials: a request carrying

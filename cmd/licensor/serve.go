@@ -163,6 +163,7 @@ func (a *app) Open(ctx context.Context) error {
 	verifier := &sigv4.Verifier{
 		Service: "license-manager",
 		Region:  cfg.Region,
+		Keys:    sigv4.NewKeyCache(4096),
 		Credentials: func(ctx context.Context, id string) (string, error) {
 			secret, _, err := a.svc.LookupAccessKey(ctx, id)
 			if licensor.ErrorCode(err) == licensor.EUNAUTHENTICATED {

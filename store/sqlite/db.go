@@ -293,6 +293,25 @@ func (db *DB) write(ctx context.Context, fn func(q querier) error) error {
 	return tx.Commit()
 }
 
+// write1 runs fn, which must issue exactly one writing statement. A single
+// statement is atomic in SQLite (a failing one leaves nothing behind), so
+// inside a transaction no savepoint is needed: this keeps the checkout path
+// at one statement per store call.
+func (db *DB) write1(ctx context.Context, fn func(q querier) error) error {
+	if db.tx != nil {
+		return fn(db.tx)
+	}
+	return db.write(ctx, fn)
+}
+
+// exec runs one writing statement (see write1).
+func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+	return db.write1(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, query, args...)
+		return err
+	})
+}
+
 // Extended result codes (https://sqlite.org/rescode.html) the store
 // translates.
 const (

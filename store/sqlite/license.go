@@ -270,7 +270,8 @@ func (db *DB) FindLicenseARNsByStatus(ctx context.Context, status licensor.Licen
 	return arns, formatError(err)
 }
 
-// PurgeLicense removes a license and every version of it. Returns ENOTFOUND
+// PurgeLicense removes a license, every version of it, its counters and
+// checkouts. The usage ledger is kept: it is the audit trail. Returns ENOTFOUND
 // if there is no such license.
 func (db *DB) PurgeLicense(ctx context.Context, arn string) error {
 	err := db.write(ctx, func(q querier) error {
@@ -285,8 +286,16 @@ func (db *DB) PurgeLicense(ctx context.Context, arn string) error {
 		}
 		// Explicit as well as through ON DELETE CASCADE, so the purge is
 		// complete even on a connection without foreign_keys.
-		_, err = q.ExecContext(ctx, `DELETE FROM license_versions WHERE arn = ?`, arn)
-		return err
+		for _, table := range []string{"license_versions", "counters", "counter_periods", "checkouts"} {
+			col := "license_arn"
+			if table == "license_versions" {
+				col = "arn"
+			}
+			if _, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+col+` = ?`, arn); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return formatError(err)
 }
