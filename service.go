@@ -6,4 +6,5 @@ package licensor
 type Service interface {
 	AccountService
 	LicenseService
+	CheckoutService
 }

@@ -59,6 +59,11 @@ func NewHandler(svc licensor.Service, auth licensor.Authenticator, v Verifier, l
 		TargetPrefix + "ListLicenseVersions":  op(h.listLicenseVersions),
 		TargetPrefix + "DeleteLicense":        op(h.deleteLicense),
 
+		TargetPrefix + "CheckoutLicense":          op(h.checkoutLicense),
+		TargetPrefix + "CheckInLicense":           op(h.checkInLicense),
+		TargetPrefix + "ExtendLicenseConsumption": op(h.extendLicenseConsumption),
+		TargetPrefix + "GetLicenseUsage":          op(h.getLicenseUsage),
+
 		AdminTargetPrefix + "CreateAccount":   op(h.createAccount),
 		AdminTargetPrefix + "ListAccounts":    op(h.listAccounts),
 		AdminTargetPrefix + "CreateAccessKey": op(h.createAccessKey),

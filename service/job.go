@@ -9,12 +9,14 @@ import (
 
 // SweepReport counts what one Sweep did.
 type SweepReport struct {
+	Expired     int // provisional checkouts whose TTL passed, units returned
 	Deleted     int // PENDING_DELETE licenses that became DELETED
 	Purged      int // licenses removed after their retention
 	Idempotency int // expired ClientToken records removed
 }
 
-// Sweep runs the background jobs once: finishes deletions, purges licenses
+// Sweep runs the background jobs once: returns the units of provisional
+// checkouts whose TTL passed, finishes deletions, purges licenses
 // deleted more than licensor.LicenseRetention ago, and forgets ClientTokens
 // older than licensor.IdempotencyWindow. Every step is a conditional,
 // idempotent write, so many nodes may sweep the same store at once.
@@ -22,6 +24,23 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var r SweepReport
 	now := s.now()
 	const batch = 500
+
+	// Expire in batches, each its own transaction, until none is left.
+	for {
+		var n int
+		err := s.Store.WithTx(ctx, func(tx licensor.Store) error {
+			var err error
+			n, err = s.expireCheckouts(ctx, tx, "", now, batch)
+			return err
+		})
+		if err != nil {
+			return r, err
+		}
+		r.Expired += n
+		if n < batch {
+			break
+		}
+	}
 
 	arns, err := s.Store.FindLicenseARNsByStatus(ctx, licensor.LicensePendingDelete, now.Add(time.Microsecond), batch)
 	if err != nil {
@@ -68,7 +87,7 @@ func (s *Service) RunJobs(ctx context.Context, interval time.Duration) {
 		if r, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.Logger.ErrorContext(ctx, "sweep failed", "err", err)
 		} else if r != (SweepReport{}) {
-			s.Logger.InfoContext(ctx, "sweep", "deleted", r.Deleted, "purged", r.Purged, "client_tokens", r.Idempotency)
+			s.Logger.InfoContext(ctx, "sweep", "expired", r.Expired, "deleted", r.Deleted, "purged", r.Purged, "client_tokens", r.Idempotency)
 		}
 		select {
 		case <-ctx.Done():
