@@ -318,7 +318,7 @@ func (in *CreateLicenseVersionInput) Validate() error {
 		v.add("Status", fmt.Sprintf("%s cannot be set by a new version (use DeleteLicense to delete)", in.Status))
 	}
 	if in.SourceVersion != "" {
-		if _, err := strconv.Atoi(in.SourceVersion); err != nil {
+		if _, err := ParseVersion("SourceVersion", in.SourceVersion); err != nil {
 			v.add("SourceVersion", fmt.Sprintf("%q is not a valid version", in.SourceVersion))
 		}
 	}

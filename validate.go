@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -55,10 +56,9 @@ func (v *validator) err() error {
 
 var (
 	// The model's ISO8601DateTime pattern (with its stray space kept out).
-	iso8601Re     = regexp.MustCompile(`^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?(Z|[+-](?:2[0-3]|[0-1][0-9]):[0-5][0-9])+$`)
-	arnRe         = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:([A-Za-z0-9][A-Za-z0-9:_/+=,@.-]*)$`) // resource part ≤1024, checked in code
-	clientTokenRe = regexp.MustCompile(`^\S+$`)
-	regionRe      = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
+	iso8601Re = regexp.MustCompile(`^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?(Z|[+-](?:2[0-3]|[0-1][0-9]):[0-5][0-9])+$`)
+	arnRe     = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:([A-Za-z0-9][A-Za-z0-9:_/+=,@.-]*)$`) // resource part ≤1024, checked in code
+	regionRe  = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
 )
 
 // ParseTime parses an ISO8601DateTime as the model constrains it.
@@ -69,6 +69,11 @@ func ParseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a valid date-time", s)
+	}
+	// Every date leaves the server in UTC; keep it within four-digit years
+	// there, so FormatTime writes what ParseTime reads.
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("%q is out of range (years 0000 to 9999 in UTC)", s)
 	}
 	return t, nil
 }
@@ -101,7 +106,7 @@ func (v *validator) clientToken(field, s string) {
 	if !v.required(field, s) {
 		return
 	}
-	if len(s) > 2048 || !clientTokenRe.MatchString(s) {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 2048 || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		v.add(field, "must be 1 to 2048 characters without whitespace")
 	}
 }

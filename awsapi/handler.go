@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func decode(body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return protoError("SerializationException", fmt.Sprintf("Member %s has the wrong type: expected %s, got %s.", te.Field, te.Type, te.Value))
+			return protoError("SerializationException", fmt.Sprintf("Member %s has the wrong type: expected %s, got %s.", wireField(te.Field), jsonKind(te.Type), te.Value))
 		}
 		return protoError("SerializationException", "The request body is not a valid JSON object.")
 	}
@@ -116,6 +117,42 @@ func decode(body []byte, v any) error {
 		return protoError("SerializationException", "The request body has data after the JSON object.")
 	}
 	return nil
+}
+
+// wireField turns encoding/json's Go field path into the member path a
+// client sent: embedded wire structs (wireLicenseFields) are not members.
+func wireField(path string) string {
+	parts := strings.Split(path, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if !strings.HasPrefix(p, "wire") {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// jsonKind names a Go type as the JSON type a client should have sent.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	}
+	return "value"
 }
 
 // ServeHTTP authenticates, dispatches and answers one API call, and writes

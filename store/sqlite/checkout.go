@@ -158,7 +158,9 @@ func (db *DB) CountActiveCheckouts(ctx context.Context, arn string) (int, error)
 }
 
 // Consume is one conditional UPDATE … RETURNING: the limit check and the
-// write cannot be separated, on any number of connections or nodes.
+// write cannot be separated, on any number of connections or nodes. The
+// limit applies to the total the write leaves, each part clamped at zero as
+// written, so a negative delta cannot make room for a positive one.
 func (db *DB) Consume(ctx context.Context, r licensor.ConsumeRequest) (licensor.Counter, bool, error) {
 	c := licensor.Counter{CounterKey: r.CounterKey}
 	var max any
@@ -169,7 +171,7 @@ func (db *DB) Consume(ctx context.Context, r licensor.ConsumeRequest) (licensor.
 		return q.QueryRowContext(ctx, `
 			UPDATE counters SET floating = max(floating + ?1, 0), drawdown = max(drawdown + ?2, 0)
 			WHERE license_arn = ?3 AND entitlement = ?4 AND period = ?5
-			  AND (?6 IS NULL OR floating + drawdown + ?1 + ?2 <= ?6)
+			  AND (?6 IS NULL OR max(floating + ?1, 0) + max(drawdown + ?2, 0) <= ?6)
 			RETURNING period, floating, drawdown`,
 			r.Floating, r.Drawdown, r.LicenseARN, r.Entitlement, r.Period, max).Scan(&c.Period, &c.Floating, &c.Drawdown)
 	})

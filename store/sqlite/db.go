@@ -54,6 +54,9 @@ type conns struct {
 	writer *sql.DB // exactly one connection: all writes, BEGIN IMMEDIATE
 	reader *sql.DB // query_only connections
 	tmpDir string  // removed by Close when Path was empty
+
+	wstmts, rstmts *stmtCache
+	commits        *committer
 }
 
 // NewDB returns an unopened DB for the database file at path.
@@ -134,6 +137,8 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if err := c.reader.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite store %s: %w", path, formatError(err))
 	}
+	c.wstmts, c.rstmts = newStmtCache(c.writer), newStmtCache(c.reader)
+	c.commits = newCommitter(c)
 	db.conns = c
 	return nil
 }
@@ -175,6 +180,13 @@ func (db *DB) Close() error {
 
 func (c *conns) close() error {
 	var errs []error
+	if c.commits != nil {
+		c.commits.close()
+	}
+	if c.wstmts != nil {
+		c.wstmts.close()
+		c.rstmts.close()
+	}
 	// Readers first: the last connection to close checkpoints the WAL.
 	if c.reader != nil {
 		errs = append(errs, c.reader.Close())
@@ -191,12 +203,15 @@ func (c *conns) close() error {
 	return nil
 }
 
-// WithTx runs fn in one write transaction (BEGIN IMMEDIATE on the writer
-// connection). The Store fn receives reads and writes inside that
-// transaction; the transaction commits when fn returns nil and rolls back
-// otherwise, and fn's error is returned unchanged. Called on a Store that is
-// already bound to a transaction, WithTx runs fn on that Store. fn must not
-// use the outer DB: with one writer connection that would wait forever.
+// WithTx runs fn in one write transaction. The Store fn receives reads
+// and writes inside that transaction; fn's writes commit when it returns
+// nil and are undone otherwise, and fn's error is returned unchanged.
+// Called on a Store that is already bound to a transaction, WithTx runs fn
+// on that Store. fn must not use the outer DB: with one writer connection
+// that would wait forever.
+//
+// Concurrent calls share commits (group commit, see committer): WithTx
+// returns only after the commit that holds fn's writes is durable.
 func (db *DB) WithTx(ctx context.Context, fn func(tx licensor.Store) error) error {
 	if db.tx != nil {
 		return fn(db)
@@ -204,18 +219,9 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx licensor.Store) error) erro
 	if db.conns == nil {
 		return errClosed
 	}
-	tx, err := db.conns.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return formatError(err)
-	}
-	defer tx.Rollback()
-	if err := fn(&DB{Path: db.Path, conns: db.conns, tx: tx}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return formatError(err)
-	}
-	return nil
+	return db.conns.commits.do(ctx, func(tx *sql.Tx) error {
+		return fn(&DB{Path: db.Path, conns: db.conns, tx: tx})
+	})
 }
 
 var errClosed = licensor.WrapError(licensor.EUNAVAILABLE, errors.New("sqlite store is closed"), "The store is not open.")
@@ -232,19 +238,22 @@ type querier interface {
 // read-only pool. Use it for methods that issue one statement.
 func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
 	if db.tx != nil {
-		return fn(db.tx)
+		return fn(db.txq())
 	}
 	if db.conns == nil {
 		return errClosed
 	}
-	return fn(db.conns.reader)
+	return fn(cachedQuerier{cache: db.conns.rstmts})
 }
+
+// txq is the querier of the transaction the DB is bound to.
+func (db *DB) txq() querier { return cachedQuerier{cache: db.conns.wstmts, tx: db.tx} }
 
 // readTx runs fn in one read transaction, so that several statements see
 // one snapshot.
 func (db *DB) readTx(ctx context.Context, fn func(q querier) error) error {
 	if db.tx != nil {
-		return fn(db.tx)
+		return fn(db.txq())
 	}
 	if db.conns == nil {
 		return errClosed
@@ -254,7 +263,7 @@ func (db *DB) readTx(ctx context.Context, fn func(q querier) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(cachedQuerier{cache: db.conns.rstmts, tx: tx}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -266,31 +275,26 @@ func (db *DB) readTx(ctx context.Context, fn func(q querier) error) error {
 // caller may go on with the transaction.
 func (db *DB) write(ctx context.Context, fn func(q querier) error) error {
 	if db.tx != nil {
-		if _, err := db.tx.ExecContext(ctx, `SAVEPOINT store_write`); err != nil {
+		q := db.txq()
+		if _, err := q.ExecContext(ctx, `SAVEPOINT store_write`); err != nil {
 			return err
 		}
-		if err := fn(db.tx); err != nil {
+		if err := fn(q); err != nil {
 			// Even when ctx is done: the savepoint must not outlive the call.
 			ctx := context.WithoutCancel(ctx)
-			db.tx.ExecContext(ctx, `ROLLBACK TO store_write`)
-			db.tx.ExecContext(ctx, `RELEASE store_write`)
+			q.ExecContext(ctx, `ROLLBACK TO store_write`)
+			q.ExecContext(ctx, `RELEASE store_write`)
 			return err
 		}
-		_, err := db.tx.ExecContext(ctx, `RELEASE store_write`)
+		_, err := q.ExecContext(ctx, `RELEASE store_write`)
 		return err
 	}
 	if db.conns == nil {
 		return errClosed
 	}
-	tx, err := db.conns.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return db.conns.commits.do(ctx, func(tx *sql.Tx) error {
+		return fn(cachedQuerier{cache: db.conns.wstmts, tx: tx})
+	})
 }
 
 // write1 runs fn, which must issue exactly one writing statement. A single
@@ -299,7 +303,7 @@ func (db *DB) write(ctx context.Context, fn func(q querier) error) error {
 // at one statement per store call.
 func (db *DB) write1(ctx context.Context, fn func(q querier) error) error {
 	if db.tx != nil {
-		return fn(db.tx)
+		return fn(db.txq())
 	}
 	return db.write(ctx, fn)
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -363,7 +364,7 @@ var usageTests = map[string]func(t *testing.T, s licensor.Store){
 		more[0].Kind = licensor.UsageExtend
 		must(t, s.CreateUsageRecords(ctx, more))
 
-		all := append(rs, more...)
+		all := slices.Concat(rs, more)
 		for i, r := range all {
 			if r.Seq <= 0 || i > 0 && r.Seq <= all[i-1].Seq {
 				t.Fatalf("record %d has seq %d, after %d", i, r.Seq, all[max(i-1, 0)].Seq)

@@ -32,6 +32,9 @@ func Run(t *testing.T, open func(t *testing.T) licensor.Store) {
 		{"FindLicenses", findLicensesTests},
 		{"Idempotency", idempotencyTests},
 		{"Tx", txTests},
+		{"Checkout", checkoutTests},
+		{"Counter", counterTests},
+		{"Usage", usageTests},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			for _, name := range slices.Sorted(maps.Keys(group.tests)) {
