@@ -57,6 +57,9 @@ type CheckoutEntitlement struct {
 	Value    *string // as echoed to the caller
 	Quantity int64
 	Period   int64
+	// NoCheckIn is set when the license version checked out from says
+	// AllowCheckIn false: the units return only when the checkout expires.
+	NoCheckIn bool
 }
 
 // CheckoutInput is a CheckoutLicense request.

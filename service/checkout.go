@@ -209,7 +209,10 @@ func (s *Service) consume(ctx context.Context, tx licensor.Store, l *licensor.Li
 			max := *it.ent.MaxCount
 			overage = max64(0, counter.Total()-max) - max64(0, counter.Total()-it.quantity-max)
 		}
-		c.Entitlements = append(c.Entitlements, licensor.CheckoutEntitlement{Name: it.ent.Name, Unit: it.ent.Unit, Value: it.value, Quantity: it.quantity, Period: r.Period})
+		c.Entitlements = append(c.Entitlements, licensor.CheckoutEntitlement{
+			Name: it.ent.Name, Unit: it.ent.Unit, Value: it.value, Quantity: it.quantity, Period: r.Period,
+			NoCheckIn: it.ent.AllowCheckIn != nil && !*it.ent.AllowCheckIn,
+		})
 		records = append(records, &licensor.UsageRecord{
 			Time: now, Kind: licensor.UsageCheckout, IssuerAccount: l.AccountID, AccountID: c.AccountID,
 			LicenseARN: l.ARN, Beneficiary: c.Beneficiary, NodeID: c.NodeID, CheckoutType: c.Type,
@@ -306,15 +309,8 @@ func (s *Service) CheckInLicense(ctx context.Context, token, beneficiary string)
 			return nil
 		}
 		if c.Type == licensor.CheckoutProvisional {
-			l, err := tx.FindLicenseByARN(ctx, c.LicenseARN)
-			if err != nil && !isCode(err, licensor.ENOTFOUND) {
-				return err
-			}
 			for _, e := range c.Entitlements {
-				if l == nil {
-					break
-				}
-				if le := l.Entitlement(e.Name); le != nil && le.AllowCheckIn != nil && !*le.AllowCheckIn {
+				if e.NoCheckIn {
 					return licensor.Errorf(licensor.ECONFLICT, "Entitlement %s of license %s does not allow check-in; its units return when the checkout expires at %s.", e.Name, c.LicenseARN, licensor.FormatTime(c.Expiration))
 				}
 			}

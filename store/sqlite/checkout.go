@@ -14,17 +14,18 @@ import (
 
 // checkoutEntitlementDoc is the stored form of one checkout entitlement.
 type checkoutEntitlementDoc struct {
-	Name     string  `json:"n"`
-	Unit     string  `json:"u"`
-	Value    *string `json:"v,omitempty"`
-	Quantity int64   `json:"q"`
-	Period   int64   `json:"p"`
+	Name      string  `json:"n"`
+	Unit      string  `json:"u"`
+	Value     *string `json:"v,omitempty"`
+	Quantity  int64   `json:"q"`
+	Period    int64   `json:"p"`
+	NoCheckIn bool    `json:"x,omitempty"`
 }
 
 func encodeCheckoutEntitlements(es []licensor.CheckoutEntitlement) (string, error) {
 	docs := make([]checkoutEntitlementDoc, len(es))
 	for i, e := range es {
-		docs[i] = checkoutEntitlementDoc{Name: e.Name, Unit: string(e.Unit), Value: e.Value, Quantity: e.Quantity, Period: e.Period}
+		docs[i] = checkoutEntitlementDoc{Name: e.Name, Unit: string(e.Unit), Value: e.Value, Quantity: e.Quantity, Period: e.Period, NoCheckIn: e.NoCheckIn}
 	}
 	b, err := json.Marshal(docs)
 	return string(b), err
@@ -37,7 +38,7 @@ func decodeCheckoutEntitlements(s string) ([]licensor.CheckoutEntitlement, error
 	}
 	out := make([]licensor.CheckoutEntitlement, len(docs))
 	for i, d := range docs {
-		out[i] = licensor.CheckoutEntitlement{Name: d.Name, Unit: licensor.Unit(d.Unit), Value: d.Value, Quantity: d.Quantity, Period: d.Period}
+		out[i] = licensor.CheckoutEntitlement{Name: d.Name, Unit: licensor.Unit(d.Unit), Value: d.Value, Quantity: d.Quantity, Period: d.Period, NoCheckIn: d.NoCheckIn}
 	}
 	return out, nil
 }
@@ -95,14 +96,14 @@ func (db *DB) FindCheckoutByToken(ctx context.Context, token string) (*licensor.
 
 // UpdateCheckout sets status and expiration if the status is still from.
 func (db *DB) UpdateCheckout(ctx context.Context, token string, from, to licensor.CheckoutStatus, expiration time.Time) error {
-	var n int64
-	err := db.write(ctx, func(q querier) error {
+	// One writing statement (write1); the read after it only explains a miss.
+	err := db.write1(ctx, func(q querier) error {
 		res, err := q.ExecContext(ctx, `UPDATE checkouts SET status = ?, expiration = ? WHERE token = ? AND status = ?`,
 			string(to), sqlutil.Micros(expiration), token, string(from))
 		if err != nil {
 			return err
 		}
-		if n, err = res.RowsAffected(); err != nil || n == 1 {
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
 		var status string
@@ -256,23 +257,21 @@ func (db *DB) CreateUsageRecords(ctx context.Context, rs []*licensor.UsageRecord
 		args = append(args, sqlutil.Micros(r.Time), string(r.Kind), r.IssuerAccount, r.AccountID, r.LicenseARN, r.Beneficiary,
 			r.NodeID, r.Token, string(r.CheckoutType), r.Entitlement, string(r.Unit), r.Quantity, r.Overage, r.Period)
 	}
-	sb.WriteString(" RETURNING seq")
 	err := db.write1(ctx, func(q querier) error {
-		rows, err := q.QueryContext(ctx, sb.String(), args...)
+		res, err := q.ExecContext(ctx, sb.String(), args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		i := 0
-		for rows.Next() {
-			if i < len(rs) {
-				if err := rows.Scan(&rs[i].Seq); err != nil {
-					return err
-				}
-			}
-			i++
+		// One statement's rows get consecutive seqs (AUTOINCREMENT, one
+		// writer), so the last one's ID gives them all.
+		last, err := res.LastInsertId()
+		if err != nil {
+			return err
 		}
-		return rows.Err()
+		for i, r := range rs {
+			r.Seq = last - int64(len(rs)-1-i)
+		}
+		return nil
 	})
 	return formatError(err)
 }

@@ -103,7 +103,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	// The writer sets the persistent journal mode, so it opens first and
 	// the readers find the file in WAL mode.
 	c.writer, err = sql.Open("sqlite", dsn(path, url.Values{
-		"_pragma": {busyPragma, "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)"},
+		"_pragma": {busyPragma, "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "temp_store(MEMORY)"},
 		"_txlock": {"immediate"},
 	}))
 	if err != nil {

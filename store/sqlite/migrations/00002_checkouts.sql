@@ -58,9 +58,7 @@ CREATE TABLE usage_records (
     period         INTEGER NOT NULL
 );
 CREATE INDEX usage_records_license ON usage_records (license_arn, seq);
-CREATE INDEX usage_records_issuer ON usage_records (issuer_account, seq);
 CREATE INDEX usage_records_account ON usage_records (account_id, seq);
-CREATE INDEX usage_records_token ON usage_records (token);
 
 -- +goose Down
 DROP TABLE usage_records;
