@@ -35,7 +35,7 @@ func (db *DB) FindIdempotencyRecord(ctx context.Context, accountID, operation, c
 // CreateIdempotencyRecord inserts a record. Returns ECONFLICT if one exists
 // for the same account, operation and token.
 func (db *DB) CreateIdempotencyRecord(ctx context.Context, r *licensor.IdempotencyRecord) error {
-	err := db.write(ctx, func(q querier) error {
+	err := db.write1(ctx, func(q querier) error {
 		_, err := q.ExecContext(ctx, `
 			INSERT INTO idempotency (account_id, operation, client_token, request_hash, response, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
