@@ -125,3 +125,5 @@ func httpGet(t *testing.T, url string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+var httpClient = &http.Client{Timeout: 2 * time.Second}
