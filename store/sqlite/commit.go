@@ -8,7 +8,9 @@ import (
 )
 
 // committer runs every write transaction of the store on one goroutine
-// and lets concurrent transactions share a commit (group commit).
+// and lets concurrent transactions share a commit (group commit). The
+// functions it runs must be safe to run again: a batch in which one fails
+// is rolled back and replayed (see run).
 //
 // SQLite has one writer at a time, and with synchronous=FULL each commit
 // waits for an fsync of the WAL. Instead of one fsync per transaction, the
@@ -95,8 +97,21 @@ func (cm *committer) loop() {
 }
 
 // run executes one batch in one transaction and returns each request's
-// outcome.
+// outcome. It first runs the batch without savepoints, the common case
+// where every request succeeds; when one fails, that transaction is rolled
+// back and the batch runs again with a savepoint around each request, so
+// the failed one leaves nothing behind and the others still commit.
 func (cm *committer) run(batch []*commitReq, results []error) []error {
+	if res, ok := cm.runOnce(batch, results, false); ok {
+		return res
+	}
+	res, _ := cm.runOnce(batch, results[:0], true)
+	return res
+}
+
+// runOnce runs the batch in one transaction. Without savepoints it gives
+// up (ok false, nothing committed) at the first request that fails.
+func (cm *committer) runOnce(batch []*commitReq, results []error, savepoints bool) (_ []error, ok bool) {
 	ctx := context.Background() // the transaction outlives any one request
 	tx, err := cm.c.writer.BeginTx(ctx, nil)
 	if err != nil {
@@ -104,20 +119,21 @@ func (cm *committer) run(batch []*commitReq, results []error) []error {
 		for range batch {
 			results = append(results, err)
 		}
-		return results
+		return results, true
 	}
 	q := cachedQuerier{cache: cm.c.wstmts, tx: tx}
-	single := len(batch) == 1
 	applied := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results = append(results, formatError(err))
 			continue
 		}
-		if single {
-			// Alone in its transaction: no savepoint needed, a failure
-			// rolls the whole transaction back.
+		if !savepoints {
 			err := call(r.fn, tx)
+			if err != nil && len(batch) > 1 {
+				tx.Rollback()
+				return results[:0], false
+			}
 			results = append(results, err)
 			if err == nil {
 				applied++
@@ -143,7 +159,7 @@ func (cm *committer) run(batch []*commitReq, results []error) []error {
 	}
 	if applied == 0 {
 		tx.Rollback()
-		return results
+		return results, true
 	}
 	if err := tx.Commit(); err != nil {
 		err = formatError(err)
@@ -153,7 +169,7 @@ func (cm *committer) run(batch []*commitReq, results []error) []error {
 			}
 		}
 	}
-	return results
+	return results, true
 }
 
 // call runs fn, turning a panic into an error so that one bad request
