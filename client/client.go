@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/licensorhq/licensor/sigv4"
@@ -25,6 +26,9 @@ type Client struct {
 	SecretAccessKey string
 	HTTP            *http.Client
 	Now             func() time.Time
+
+	signerOnce sync.Once
+	signer     *sigv4.Signer
 }
 
 // Error is an error answered by the server, in AWS's shape.
@@ -53,7 +57,8 @@ func (c *Client) Call(ctx context.Context, target string, in, out any) error {
 	if c.Now != nil {
 		now = c.Now
 	}
-	if err := sigv4.Sign(ctx, req, body, c.AccessKeyID, c.SecretAccessKey, c.Region, "license-manager", now()); err != nil {
+	c.signerOnce.Do(func() { c.signer = sigv4.NewSigner() })
+	if err := c.signer.Sign(ctx, req, body, c.AccessKeyID, c.SecretAccessKey, c.Region, "license-manager", now()); err != nil {
 		return err
 	}
 	hc := c.HTTP

@@ -21,6 +21,22 @@ import (
 // header of r except Authorization, User-Agent, X-Amzn-Trace-Id, Expect and
 // Transfer-Encoding.
 func Sign(ctx context.Context, r *http.Request, body []byte, accessKeyID, secret, region, service string, now time.Time) error {
+	return NewSigner().Sign(ctx, r, body, accessKeyID, secret, region, service, now)
+}
+
+// Signer signs requests like Sign and keeps the derived signing keys
+// between calls (one per credential, day, region and service), so a client
+// making many calls does not derive the key each time. Safe for concurrent
+// use.
+type Signer struct {
+	s *v4.Signer
+}
+
+// NewSigner returns a Signer.
+func NewSigner() *Signer { return &Signer{s: v4.NewSigner()} }
+
+// Sign signs r as the package-level Sign does.
+func (sg *Signer) Sign(ctx context.Context, r *http.Request, body []byte, accessKeyID, secret, region, service string, now time.Time) error {
 	r.ContentLength = int64(len(body))
 	if len(body) == 0 {
 		r.Body, r.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
@@ -30,5 +46,5 @@ func Sign(ctx context.Context, r *http.Request, body []byte, accessKeyID, secret
 	}
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: accessKeyID, SecretAccessKey: secret}
-	return v4.NewSigner().SignHTTP(ctx, creds, r, hex.EncodeToString(sum[:]), service, region, now)
+	return sg.s.SignHTTP(ctx, creds, r, hex.EncodeToString(sum[:]), service, region, now)
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,19 +86,28 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		lat, pair []time.Duration
 		firstErr  string
 	)
+	type entitlementData struct{ Name, Unit, Value string }
+	type checkoutRequest struct {
+		ProductSKU, CheckoutType, KeyFingerprint string
+		Entitlements                             []entitlementData
+		ClientToken, Beneficiary, NodeId         string
+	}
+	type checkInRequest struct{ LicenseConsumptionToken string }
 	worker := func() {
 		var myLat, myPair []time.Duration
+		req := checkoutRequest{
+			ProductSKU: sku, CheckoutType: "PROVISIONAL", KeyFingerprint: fp,
+			Entitlements: []entitlementData{{Name: "Seats", Unit: "Count", Value: "1"}},
+			Beneficiary:  "bench", NodeId: "bench-node",
+		}
 		for !stop.Load() {
 			start := time.Now()
 			var out struct{ LicenseConsumptionToken string }
-			err := c.Call(ctx, "AWSLicenseManager.CheckoutLicense", map[string]any{
-				"ProductSKU": sku, "CheckoutType": "PROVISIONAL", "KeyFingerprint": fp,
-				"Entitlements": []any{map[string]any{"Name": "Seats", "Unit": "Count", "Value": "1"}},
-				"ClientToken":  fmt.Sprint("b-", seq.Add(1)), "Beneficiary": "bench", "NodeId": "bench-node",
-			}, &out)
+			req.ClientToken = "b-" + strconv.FormatInt(seq.Add(1), 10)
+			err := c.Call(ctx, "AWSLicenseManager.CheckoutLicense", &req, &out)
 			mid := time.Now()
 			if err == nil {
-				err = c.Call(ctx, "AWSLicenseManager.CheckInLicense", map[string]any{"LicenseConsumptionToken": out.LicenseConsumptionToken}, nil)
+				err = c.Call(ctx, "AWSLicenseManager.CheckInLicense", checkInRequest{out.LicenseConsumptionToken}, nil)
 			}
 			end := time.Now()
 			if !measuring.Load() {
