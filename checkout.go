@@ -251,6 +251,10 @@ type CheckoutStore interface {
 	// UpdateCheckout sets a checkout's status and expiration, only if its
 	// status is still from. ECONFLICT when it is not; ENOTFOUND.
 	UpdateCheckout(ctx context.Context, token string, from, to CheckoutStatus, expiration time.Time) error
+	// CheckInCheckout marks an ACTIVE checkout CHECKED_IN and returns it
+	// (one conditional write, so only one caller ever checks a checkout
+	// in). ECONFLICT when it is no longer ACTIVE; ENOTFOUND.
+	CheckInCheckout(ctx context.Context, token string) (*Checkout, error)
 	// FindExpiredCheckouts returns up to limit ACTIVE provisional checkouts
 	// whose expiration is at or before t; arn "" means every license.
 	FindExpiredCheckouts(ctx context.Context, arn string, t time.Time, limit int) ([]*Checkout, error)

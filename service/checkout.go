@@ -297,16 +297,25 @@ func (s *Service) CheckInLicense(ctx context.Context, token, beneficiary string)
 		return licensor.Errorf(licensor.EINVALID, "1 validation error detected: LicenseConsumptionToken is required.")
 	}
 	now := s.now()
+	notFound := licensor.Errorf(licensor.ENOTFOUND, "License consumption token %s does not exist or is not accessible to the caller.", token)
 	return s.Store.WithTx(ctx, func(tx licensor.Store) error {
-		c, err := ownCheckout(ctx, tx, p, token)
-		if err != nil {
+		// The common case is one statement: the conditional status change
+		// returns the checkout. Anything unusual undoes it by failing.
+		c, err := tx.CheckInCheckout(ctx, token)
+		switch {
+		case isCode(err, licensor.ECONFLICT):
+			c, err = ownCheckout(ctx, tx, p, token)
+			if err == nil && beneficiary != "" && beneficiary != c.Beneficiary {
+				return notFound
+			}
+			return err // checked in or expired already: its units are back
+		case isCode(err, licensor.ENOTFOUND):
+			return notFound
+		case err != nil:
 			return err
 		}
-		if beneficiary != "" && beneficiary != c.Beneficiary {
-			return licensor.Errorf(licensor.ENOTFOUND, "License consumption token %s does not exist or is not accessible to the caller.", token)
-		}
-		if c.Status != licensor.CheckoutActive {
-			return nil
+		if c.AccountID != p.AccountID || beneficiary != "" && beneficiary != c.Beneficiary {
+			return notFound
 		}
 		if c.Type == licensor.CheckoutProvisional {
 			for _, e := range c.Entitlements {
@@ -314,9 +323,6 @@ func (s *Service) CheckInLicense(ctx context.Context, token, beneficiary string)
 					return licensor.Errorf(licensor.ECONFLICT, "Entitlement %s of license %s does not allow check-in; its units return when the checkout expires at %s.", e.Name, c.LicenseARN, licensor.FormatTime(c.Expiration))
 				}
 			}
-		}
-		if err := tx.UpdateCheckout(ctx, token, licensor.CheckoutActive, licensor.CheckoutCheckedIn, c.Expiration); err != nil {
-			return err
 		}
 		return s.release(ctx, tx, c, licensor.UsageCheckIn, now)
 	})

@@ -119,6 +119,30 @@ func (db *DB) UpdateCheckout(ctx context.Context, token string, from, to licenso
 	return formatError(err)
 }
 
+// CheckInCheckout marks an ACTIVE checkout CHECKED_IN and returns it, in
+// one statement. ECONFLICT if it is no longer ACTIVE; ENOTFOUND.
+func (db *DB) CheckInCheckout(ctx context.Context, token string) (*licensor.Checkout, error) {
+	var c *licensor.Checkout
+	err := db.write1(ctx, func(q querier) error {
+		var err error
+		c, err = scanCheckout(q.QueryRowContext(ctx, `UPDATE checkouts SET status = 'CHECKED_IN'
+			WHERE token = ? AND status = 'ACTIVE' RETURNING `+checkoutColumns, token))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var status string
+		err = q.QueryRowContext(ctx, `SELECT status FROM checkouts WHERE token = ?`, token).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return licensor.Errorf(licensor.ENOTFOUND, "Checkout %s not found.", token)
+		}
+		if err != nil {
+			return err
+		}
+		return licensor.Errorf(licensor.ECONFLICT, "Checkout %s is %s, not ACTIVE.", token, status)
+	})
+	return c, formatError(err)
+}
+
 // FindExpiredCheckouts returns ACTIVE provisional checkouts expired at t.
 func (db *DB) FindExpiredCheckouts(ctx context.Context, arn string, t time.Time, limit int) ([]*licensor.Checkout, error) {
 	query := `SELECT ` + checkoutColumns + ` FROM checkouts
@@ -262,8 +286,8 @@ func (db *DB) CreateUsageRecords(ctx context.Context, rs []*licensor.UsageRecord
 		if err != nil {
 			return err
 		}
-		// One statement's rows get consecutive seqs (AUTOINCREMENT, one
-		// writer), so the last one's ID gives them all.
+		// One statement's rows get consecutive seqs (rowids above the
+		// largest, one writer, no deletes), so the last one's ID gives them all.
 		last, err := res.LastInsertId()
 		if err != nil {
 			return err

@@ -117,6 +117,23 @@ var checkoutTests = map[string]func(t *testing.T, s licensor.Store){
 
 		wantCode(t, s.UpdateCheckout(ctx, "tok-3", licensor.CheckoutActive, licensor.CheckoutCheckedIn, at), licensor.ENOTFOUND)
 	},
+	"CheckInCheckout": func(t *testing.T, s licensor.Store) {
+		ctx := t.Context()
+		l := mustCreateLicense(t, s, minimalLicense(1, 1))
+		c := mustCreateCheckout(t, s, checkout("tok-1", l.ARN, t0.Add(time.Hour)))
+		other := mustCreateCheckout(t, s, checkout("tok-2", l.ARN, t0.Add(time.Hour)))
+		got, err := s.CheckInCheckout(ctx, c.Token)
+		must(t, err)
+		want := storedCheckout(c)
+		want.Status = licensor.CheckoutCheckedIn
+		equal(t, "returned", got, want)
+		equal(t, "stored", findCheckout(t, s, c.Token), want)
+		_, err = s.CheckInCheckout(ctx, c.Token)
+		wantCode(t, err, licensor.ECONFLICT)
+		_, err = s.CheckInCheckout(ctx, "tok-3")
+		wantCode(t, err, licensor.ENOTFOUND)
+		equal(t, "other checkout", findCheckout(t, s, other.Token), storedCheckout(other))
+	},
 	"UpdateExtend": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))

@@ -41,7 +41,7 @@ CREATE INDEX checkouts_license_expiry ON checkouts (license_arn, expiration)
     WHERE status = 'ACTIVE' AND type = 'PROVISIONAL';
 
 CREATE TABLE usage_records (
-    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq            INTEGER PRIMARY KEY, -- rows are never deleted, so rowids only grow
     time           INTEGER NOT NULL,
     kind           TEXT    NOT NULL,
     issuer_account TEXT    NOT NULL,
