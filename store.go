@@ -59,6 +59,11 @@ type LicenseStore interface {
 	// FindLicenseByARN returns the current version, with the license's
 	// lifecycle (Status when deleted, DeletionDate) overlaid. ENOTFOUND.
 	FindLicenseByARN(ctx context.Context, arn string) (*License, error)
+	// FindLicenseHead returns the current version number and the effective
+	// status of a license without reading the version document: what the
+	// checkout path needs to confirm a cached license is still current.
+	// ENOTFOUND.
+	FindLicenseHead(ctx context.Context, arn string) (version int, status LicenseStatus, err error)
 	// FindLicenseVersion returns one version as it was written, with
 	// DeletionDate set if the license is deleted. ENOTFOUND.
 	FindLicenseVersion(ctx context.Context, arn string, version int) (*License, error)

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -39,23 +40,36 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 }
 
 // candidates returns the current versions of the licenses the caller may
-// consume for this request, newest first. A seller consumes its own
-// licenses by naming their Beneficiary (on behalf of a customer).
-func (s *Service) candidates(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer string, in *licensor.CheckoutInput) ([]*licensor.License, error) {
+// consume for this request, newest first, from the cache when it has
+// them (cached reports which). A seller consumes its own licenses by
+// naming their Beneficiary (on behalf of a customer).
+func (s *Service) candidates(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer string, in *licensor.CheckoutInput, useCache bool) (ls []*licensor.License, cached bool, err error) {
 	if issuer != p.AccountID || in.Beneficiary == "" {
-		return nil, nil
+		return nil, false, nil
 	}
-	ls, _, err := tx.FindLicenses(ctx, licensor.LicenseFilter{
+	key := candidateKey{issuer: issuer, sku: in.ProductSKU, fingerprint: in.KeyFingerprint, beneficiary: in.Beneficiary}
+	if useCache {
+		if ls, ok := s.licenses.get(key); ok {
+			return ls, true, nil
+		}
+	}
+	ls, _, err = tx.FindLicenses(ctx, licensor.LicenseFilter{
 		AccountID:   issuer,
 		ProductSKU:  []string{in.ProductSKU},
 		Fingerprint: []string{in.KeyFingerprint},
 		Beneficiary: []string{in.Beneficiary},
 		Limit:       100,
 	})
-	for i, j := 0, len(ls)-1; i < j; i, j = i+1, j-1 {
-		ls[i], ls[j] = ls[j], ls[i]
+	if err != nil {
+		return nil, false, err
 	}
-	return ls, err
+	slices.Reverse(ls)
+	if len(ls) > 0 {
+		s.licenses.put(key, ls)
+	} else {
+		s.licenses.forget(key)
+	}
+	return ls, false, nil
 }
 
 // usable reports why a license cannot be consumed now, or nil.
@@ -114,7 +128,7 @@ func plan(l *licensor.License, req []licensor.EntitlementData) ([]planned, error
 }
 
 func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer string, in *licensor.CheckoutInput, res *licensor.CheckoutResult) error {
-	ls, err := s.candidates(ctx, tx, p, issuer, in)
+	ls, cached, err := s.candidates(ctx, tx, p, issuer, in, true)
 	if err != nil {
 		return err
 	}
@@ -123,7 +137,23 @@ func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.P
 	}
 	now := s.now()
 	var lastErr error
-	for _, l := range ls {
+	for i := 0; i < len(ls); i++ {
+		l := ls[i]
+		if cached {
+			// A cached version must still be the current one; if not,
+			// search the store again and start over.
+			version, status, err := tx.FindLicenseHead(ctx, l.ARN)
+			if err != nil && !isCode(err, licensor.ENOTFOUND) {
+				return err
+			}
+			if err != nil || version != l.Version || status != l.Status {
+				if ls, cached, err = s.candidates(ctx, tx, p, issuer, in, false); err != nil {
+					return err
+				}
+				i, lastErr = -1, licensor.Errorf(licensor.ENOTFOUND, "No license with ProductSKU %s and KeyFingerprint %s is available to the caller.", in.ProductSKU, in.KeyFingerprint)
+				continue
+			}
+		}
 		if lastErr = usable(l, now); lastErr != nil {
 			continue
 		}

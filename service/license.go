@@ -54,6 +54,7 @@ func (s *Service) CreateLicense(ctx context.Context, in licensor.CreateLicenseIn
 	if err != nil {
 		return nil, fmt.Errorf("create license: %w", err)
 	}
+	s.licenses.clear()
 	return l, nil
 }
 
@@ -132,6 +133,7 @@ func (s *Service) CreateLicenseVersion(ctx context.Context, in licensor.CreateLi
 	if err != nil {
 		return nil, fmt.Errorf("create license version: %w", err)
 	}
+	s.licenses.clear()
 	return l, nil
 }
 
@@ -238,6 +240,7 @@ func (s *Service) DeleteLicense(ctx context.Context, arn, sourceVersion string) 
 	if err != nil {
 		return nil, fmt.Errorf("delete license: %w", err)
 	}
+	s.licenses.clear()
 	s.Logger.InfoContext(ctx, "license deleted", "license", arn, "account", p.AccountID)
 	return res, nil
 }

@@ -23,7 +23,8 @@ type Service struct {
 	Rand   io.Reader
 	Logger *slog.Logger
 
-	keys *keyCache
+	keys     *keyCache
+	licenses *licenseCache
 }
 
 var _ licensor.Service = (*Service)(nil)
@@ -48,6 +49,9 @@ func (s *Service) init() {
 	}
 	if s.keys == nil {
 		s.keys = newKeyCache(s.Now)
+	}
+	if s.licenses == nil {
+		s.licenses = newLicenseCache(s.Now)
 	}
 }
 

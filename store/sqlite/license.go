@@ -104,6 +104,19 @@ func (db *DB) FindLicenseByARN(ctx context.Context, arn string) (*licensor.Licen
 	return l, formatError(err)
 }
 
+// FindLicenseHead returns the current version and effective status.
+func (db *DB) FindLicenseHead(ctx context.Context, arn string) (int, licensor.LicenseStatus, error) {
+	var version int
+	var status string
+	err := db.read(ctx, func(q querier) error {
+		return q.QueryRowContext(ctx, `SELECT current_version, status FROM licenses WHERE arn = ?`, arn).Scan(&version, &status)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", licensor.NotFound("License", arn)
+	}
+	return version, licensor.LicenseStatus(status), formatError(err)
+}
+
 // FindLicenseVersion returns one version as it was written, its own Status
 // included, with DeletionDate set if the license is deleted. Returns
 // ENOTFOUND if the license or the version does not exist.

@@ -219,6 +219,29 @@ var licenseTests = map[string]func(t *testing.T, s licensor.Store){
 			equal(t, fmt.Sprintf("versions, limit %d", limit), got, want)
 		}
 	},
+	"Head": func(t *testing.T, s licensor.Store) {
+		ctx := t.Context()
+		v1 := mustCreateLicense(t, s, minimalLicense(1, 1))
+		head := func() (int, licensor.LicenseStatus) {
+			t.Helper()
+			v, st, err := s.FindLicenseHead(ctx, v1.ARN)
+			must(t, err)
+			return v, st
+		}
+		if v, st := head(); v != 1 || st != licensor.LicenseAvailable {
+			t.Fatalf("head = %d %s", v, st)
+		}
+		must(t, s.CreateLicenseVersion(ctx, nextVersion(v1, licensor.LicenseSuspended)))
+		if v, st := head(); v != 2 || st != licensor.LicenseSuspended {
+			t.Fatalf("head after v2 = %d %s", v, st)
+		}
+		must(t, s.SetLicenseLifecycle(ctx, v1.ARN, licensor.LicensePendingDelete, t0))
+		if v, st := head(); v != 2 || st != licensor.LicensePendingDelete {
+			t.Fatalf("head after delete = %d %s", v, st)
+		}
+		_, _, err := s.FindLicenseHead(ctx, licenseARN(9, 9))
+		wantCode(t, err, licensor.ENOTFOUND)
+	},
 	"Lifecycle": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		v1 := mustCreateLicense(t, s, minimalLicense(1, 1))
