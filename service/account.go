@@ -180,6 +180,9 @@ func (s *Service) DeleteAccessKey(ctx context.Context, id string) error {
 // returns the new key (with its secret) or nil when root already existed.
 func (s *Service) Bootstrap(ctx context.Context, id, secret string) (*licensor.AccessKey, error) {
 	var key *licensor.AccessKey
+	if (id == "") != (secret == "") {
+		return nil, licensor.Errorf(licensor.EINVALID, "LICENSOR_ROOT_ACCESS_KEY_ID and LICENSOR_ROOT_SECRET_ACCESS_KEY must be set together.")
+	}
 	err := s.Store.WithTx(ctx, func(tx licensor.Store) error {
 		_, err := tx.FindAccountByID(ctx, licensor.RootAccountID)
 		if err == nil {
@@ -191,15 +194,16 @@ func (s *Service) Bootstrap(ctx context.Context, id, secret string) (*licensor.A
 		if err := tx.CreateAccount(ctx, &licensor.Account{ID: licensor.RootAccountID, Name: "root", CreatedAt: s.now()}); err != nil {
 			return err
 		}
-		if (id == "") != (secret == "") {
-			return licensor.Errorf(licensor.EINVALID, "LICENSOR_ROOT_ACCESS_KEY_ID and LICENSOR_ROOT_SECRET_ACCESS_KEY must be set together.")
-		}
 		if len(id) > 128 || len(secret) > 128 {
 			return licensor.Errorf(licensor.EINVALID, "root credentials must be at most 128 characters.")
 		}
 		key, err = s.newAccessKey(ctx, tx, licensor.RootAccountID, id, secret)
 		return err
 	})
+	if isCode(err, licensor.ECONFLICT) {
+		// Another node sharing the database bootstrapped at the same moment.
+		return nil, nil
+	}
 	return key, err
 }
 

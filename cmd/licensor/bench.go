@@ -38,7 +38,8 @@ targets a running server, using root credentials (as for 'licensor account').
 
 With --baseline it also measures, in the same run, the raw store: one durable
 transaction of one counter UPDATE plus one row INSERT, single writer, on the
-same disk.`,
+same disk; with --db, the same transaction on one hot row of PostgreSQL from
+--clients connections (pgbench-style).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -101,9 +102,10 @@ same disk.`,
 				var b bench.Baseline
 				var err error
 				if db != "" {
-					return fmt.Errorf("--baseline with --db: this build has no PostgreSQL store yet")
+					b, err = bench.PostgresBaseline(ctx, db, clients, duration)
+				} else {
+					b, err = bench.SQLiteBaseline(ctx, dir, duration)
 				}
-				b, err = bench.SQLiteBaseline(ctx, dir, duration)
 				if err != nil {
 					return fmt.Errorf("baseline: %w", err)
 				}

@@ -17,11 +17,12 @@ type Baseline struct {
 	Transactions int64
 	Duration     time.Duration
 	PerSecond    float64
+	Shape        string // who ran the transactions
 }
 
 func (b Baseline) String() string {
-	return fmt.Sprintf("transactions=%d duration=%s tx/s=%.0f (one durable transaction: 1 counter UPDATE + 1 row INSERT, single writer)",
-		b.Transactions, b.Duration.Round(time.Millisecond), b.PerSecond)
+	return fmt.Sprintf("transactions=%d duration=%s tx/s=%.0f (one durable transaction: 1 counter UPDATE + 1 row INSERT, %s)",
+		b.Transactions, b.Duration.Round(time.Millisecond), b.PerSecond, b.Shape)
 }
 
 // SQLiteBaseline runs, for d, single-writer transactions of one counter
@@ -74,5 +75,5 @@ func runBaseline(ctx context.Context, d time.Duration, one func(i int64) error) 
 		n++
 	}
 	el := time.Since(start)
-	return Baseline{Transactions: n, Duration: el, PerSecond: float64(n) / el.Seconds()}, nil
+	return Baseline{Transactions: n, Duration: el, PerSecond: float64(n) / el.Seconds(), Shape: "single writer"}, nil
 }
