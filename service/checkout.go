@@ -26,10 +26,20 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 	if !ok {
 		return nil, licensor.Errorf(licensor.EINVALID, "1 validation error detected: KeyFingerprint %q is not of the form aws:<account>:<issuer name>:issuer-fingerprint.", in.KeyFingerprint)
 	}
+	// Work that needs no store runs before the transaction, so the store's
+	// single writer does not wait on it.
+	hash, err := requestHash(in)
+	if err != nil {
+		return nil, err
+	}
+	token, err := s.hexID()
+	if err != nil {
+		return nil, err
+	}
 	var res licensor.CheckoutResult
 	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
-		_, err := s.idempotent(ctx, tx, p.AccountID, "CheckoutLicense", in.ClientToken, in, &res, func() error {
-			return s.checkout(ctx, tx, p, issuer, &in, &res)
+		_, err := s.idempotent(ctx, tx, p.AccountID, "CheckoutLicense", in.ClientToken, hash, &res, func() error {
+			return s.checkout(ctx, tx, p, issuer, token, &in, &res)
 		})
 		return err
 	})
@@ -127,7 +137,7 @@ func plan(l *licensor.License, req []licensor.EntitlementData) ([]planned, error
 	return out, nil
 }
 
-func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer string, in *licensor.CheckoutInput, res *licensor.CheckoutResult) error {
+func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer, token string, in *licensor.CheckoutInput, res *licensor.CheckoutResult) error {
 	ls, cached, err := s.candidates(ctx, tx, p, issuer, in, true)
 	if err != nil {
 		return err
@@ -175,9 +185,7 @@ func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.P
 			lastErr = licensor.Errorf(licensor.ENOENTITLEMENT, "No entitlements allowed: the maximum count of license %s is reached.", l.ARN)
 			continue
 		}
-		if c.Token, err = s.hexID(); err != nil {
-			return err
-		}
+		c.Token = token
 		if err := tx.CreateCheckout(ctx, c); err != nil {
 			return err
 		}

@@ -39,9 +39,13 @@ func (s *Service) CreateLicense(ctx context.Context, in licensor.CreateLicenseIn
 		CreateTime:  s.now(),
 	}
 	applyFields(l, p.AccountID, &in.LicenseFields)
+	hash, err := requestHash(in)
+	if err != nil {
+		return nil, err
+	}
 	var ref licenseRef
 	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
-		replayed, err := s.idempotent(ctx, tx, p.AccountID, "CreateLicense", in.ClientToken, in, &ref, func() error {
+		replayed, err := s.idempotent(ctx, tx, p.AccountID, "CreateLicense", in.ClientToken, hash, &ref, func() error {
 			ref = licenseRef{ARN: l.ARN, Version: 1}
 			return tx.CreateLicense(ctx, l)
 		})
@@ -96,10 +100,14 @@ func (s *Service) CreateLicenseVersion(ctx context.Context, in licensor.CreateLi
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	hash, err := requestHash(in)
+	if err != nil {
+		return nil, err
+	}
 	var l *licensor.License
 	var ref licenseRef
 	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
-		replayed, err := s.idempotent(ctx, tx, p.AccountID, "CreateLicenseVersion", in.ClientToken, in, &ref, func() error {
+		replayed, err := s.idempotent(ctx, tx, p.AccountID, "CreateLicenseVersion", in.ClientToken, hash, &ref, func() error {
 			cur, err := ownLicense(ctx, tx, p, in.LicenseARN)
 			if err != nil {
 				return err
