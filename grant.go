@@ -1,6 +1,7 @@
 package licensor
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -254,4 +255,52 @@ type ReceivedMetadata struct {
 type GrantedLicense struct {
 	License
 	Received ReceivedMetadata
+}
+
+// GrantStore persists grants and their immutable versions.
+type GrantStore interface {
+	// CreateGrant inserts a new grant whose first version is g (g.Version
+	// must be 1). ECONFLICT if the ARN exists; ENOTFOUND if the license does
+	// not.
+	CreateGrant(ctx context.Context, g *Grant) error
+	// CreateGrantVersion appends version g.Version to an existing grant and
+	// makes it current. ECONFLICT if that version exists; ENOTFOUND if the
+	// grant does not.
+	CreateGrantVersion(ctx context.Context, g *Grant) error
+	// FindGrantByARN returns the current version of a grant. ENOTFOUND.
+	FindGrantByARN(ctx context.Context, arn string) (*Grant, error)
+	// FindGrantVersion returns one version as it was written. ENOTFOUND.
+	FindGrantVersion(ctx context.Context, arn string, version int) (*Grant, error)
+	// FindGrants pages through current versions matching f in creation
+	// order (every non-empty slice is an OR over its values; filters AND
+	// together; ProductSKUs and LicenseIssuerNames match the granted
+	// license's current version); returns the next cursor or "".
+	// EINVALID for a malformed cursor.
+	FindGrants(ctx context.Context, f GrantFilter) ([]*Grant, string, error)
+	// CountGrants counts the grants of a license that are not DELETED.
+	CountGrants(ctx context.Context, licenseARN string) (int, error)
+}
+
+// OrganizationStore persists organizations and their members.
+type OrganizationStore interface {
+	// CreateOrganization inserts an organization; its management account
+	// becomes a member. ECONFLICT if the ID exists or the management account
+	// already manages one; ENOTFOUND if the account does not exist.
+	CreateOrganization(ctx context.Context, o *Organization) error
+	// FindOrganizationByID returns an organization. ENOTFOUND.
+	FindOrganizationByID(ctx context.Context, id string) (*Organization, error)
+	// FindOrganizations lists organizations in creation order.
+	FindOrganizations(ctx context.Context) ([]*Organization, error)
+	// AddOrganizationMember adds an account. ECONFLICT if it is a member of
+	// any organization already (an account belongs to at most one);
+	// ENOTFOUND if the organization or the account does not exist.
+	AddOrganizationMember(ctx context.Context, orgID, accountID string) error
+	// RemoveOrganizationMember removes an account. ENOTFOUND if it is not a
+	// member; EINVALID for the management account.
+	RemoveOrganizationMember(ctx context.Context, orgID, accountID string) error
+	// FindOrganizationMembers lists the member account IDs, sorted.
+	FindOrganizationMembers(ctx context.Context, orgID string) ([]string, error)
+	// FindOrganizationOfAccount returns the organization an account belongs
+	// to. ENOTFOUND if none.
+	FindOrganizationOfAccount(ctx context.Context, accountID string) (*Organization, error)
 }
