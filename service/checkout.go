@@ -398,8 +398,8 @@ func (s *Service) expireCheckouts(ctx context.Context, tx licensor.Store, arn st
 	n := 0
 	for _, c := range cs {
 		err := tx.UpdateCheckout(ctx, c.Token, licensor.CheckoutActive, licensor.CheckoutExpired, c.Expiration)
-		if isCode(err, licensor.ECONFLICT) {
-			continue
+		if isCode(err, licensor.ECONFLICT) || isCode(err, licensor.ENOTFOUND) {
+			continue // another node expired it, checked it in, or purged its license
 		}
 		if err != nil {
 			return n, err

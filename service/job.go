@@ -47,17 +47,25 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		return r, err
 	}
 	for _, arn := range arns {
+		done := false
 		err := s.Store.WithTx(ctx, func(tx licensor.Store) error {
+			done = false
 			l, err := tx.FindLicenseByARN(ctx, arn)
 			if err != nil || l.Status != licensor.LicensePendingDelete || l.DeletionDate == nil {
 				return err
 			}
-			return tx.SetLicenseLifecycle(ctx, arn, licensor.LicenseDeleted, *l.DeletionDate)
+			if err := tx.SetLicenseLifecycle(ctx, arn, licensor.LicenseDeleted, *l.DeletionDate); err != nil {
+				return err
+			}
+			done = true
+			return nil
 		})
 		if err != nil && !isCode(err, licensor.ENOTFOUND) {
 			return r, err
 		}
-		r.Deleted++
+		if done {
+			r.Deleted++
+		}
 	}
 
 	arns, err = s.Store.FindLicenseARNsByStatus(ctx, licensor.LicenseDeleted, now.Add(-licensor.LicenseRetention), batch)
@@ -65,7 +73,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		return r, err
 	}
 	for _, arn := range arns {
-		if err := s.Store.PurgeLicense(ctx, arn); err != nil && !isCode(err, licensor.ENOTFOUND) {
+		err := s.Store.PurgeLicense(ctx, arn)
+		if isCode(err, licensor.ENOTFOUND) {
+			continue // another node purged it
+		}
+		if err != nil {
 			return r, err
 		}
 		s.Logger.InfoContext(ctx, "license purged", "license", arn)

@@ -19,6 +19,7 @@ import (
 	"github.com/licensorhq/licensor/server"
 	"github.com/licensorhq/licensor/service"
 	"github.com/licensorhq/licensor/sigv4"
+	"github.com/licensorhq/licensor/store/postgres"
 	"github.com/licensorhq/licensor/store/sqlite"
 )
 
@@ -137,7 +138,11 @@ func (a *app) Open(ctx context.Context) error {
 		}
 		a.store = db
 	case strings.HasPrefix(cfg.DB, "postgres://"), strings.HasPrefix(cfg.DB, "postgresql://"):
-		return errors.New("--db: this build has no PostgreSQL store yet; omit --db to use SQLite in --data")
+		db, err := postgres.Open(ctx, cfg.DB)
+		if err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		a.store = db
 	default:
 		return errors.New("--db must be a postgres:// URL")
 	}
