@@ -304,3 +304,14 @@ type OrganizationStore interface {
 	// to. ENOTFOUND if none.
 	FindOrganizationOfAccount(ctx context.Context, accountID string) (*Organization, error)
 }
+
+// ReceivedLicenseFilter selects received licenses (ListReceivedLicenses).
+type ReceivedLicenseFilter struct {
+	ARNs          []string
+	ProductSKUs   []string
+	Fingerprints  []string
+	IssuerNames   []string
+	Beneficiaries []string
+	Statuses      []LicenseStatus
+	Limit         int
+}
