@@ -283,9 +283,10 @@ func (db *DB) FindLicenseARNsByStatus(ctx context.Context, status licensor.Licen
 	return arns, formatError(err)
 }
 
-// PurgeLicense removes a license, every version of it, its counters and
-// checkouts. The usage ledger is kept: it is the audit trail. Returns ENOTFOUND
-// if there is no such license.
+// PurgeLicense removes a license, every version of it, its counters,
+// checkouts and grants (with every grant version). The usage ledger is
+// kept: it is the audit trail. Returns ENOTFOUND if there is no such
+// license.
 func (db *DB) PurgeLicense(ctx context.Context, arn string) error {
 	err := db.write(ctx, func(q querier) error {
 		res, err := q.ExecContext(ctx, `DELETE FROM licenses WHERE arn = ?`, arn)
@@ -299,12 +300,16 @@ func (db *DB) PurgeLicense(ctx context.Context, arn string) error {
 		}
 		// Explicit as well as through ON DELETE CASCADE, so the purge is
 		// complete even on a connection without foreign_keys.
-		for _, table := range []string{"license_versions", "counters", "counter_periods", "checkouts"} {
-			col := "license_arn"
-			if table == "license_versions" {
-				col = "arn"
-			}
-			if _, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+col+` = ?`, arn); err != nil {
+		// Grant versions go before the grants that find them.
+		for _, query := range []string{
+			`DELETE FROM license_versions WHERE arn = ?`,
+			`DELETE FROM counters WHERE license_arn = ?`,
+			`DELETE FROM counter_periods WHERE license_arn = ?`,
+			`DELETE FROM checkouts WHERE license_arn = ?`,
+			`DELETE FROM grant_versions WHERE arn IN (SELECT arn FROM grants WHERE license_arn = ?)`,
+			`DELETE FROM grants WHERE license_arn = ?`,
+		} {
+			if _, err := q.ExecContext(ctx, query, arn); err != nil {
 				return err
 			}
 		}
