@@ -315,3 +315,37 @@ type ReceivedLicenseFilter struct {
 	Statuses      []LicenseStatus
 	Limit         int
 }
+
+// GrantService is the grant API (F7): sellers grant licenses, buyers
+// accept, activate, reject and redistribute them.
+type GrantService interface {
+	// CreateGrant grants a license to one principal (PENDING_ACCEPT).
+	// ENOTFOUND for a license the caller can neither issue nor redistribute;
+	// EFORBIDDEN for redistribution outside the caller's organization or
+	// without CreateGrant; ELIMIT past MaxGrantsPerLicense.
+	CreateGrant(ctx context.Context, in CreateGrantInput) (*Grant, error)
+	// CreateGrantVersion writes a grant's next version. ECONFLICT for a
+	// stale SourceVersion; ESTATE for a transition the flow forbids.
+	CreateGrantVersion(ctx context.Context, in CreateGrantVersionInput) (*Grant, error)
+	// GetGrant returns a version ("" for the current one). ENOTFOUND.
+	GetGrant(ctx context.Context, arn, version string) (*Grant, error)
+	// DeleteGrant deletes a grant (version must be current); grants
+	// redistributed from it are disabled.
+	DeleteGrant(ctx context.Context, arn, version, reason string) (*Grant, error)
+	// AcceptGrant moves a received grant from PENDING_ACCEPT to DISABLED.
+	AcceptGrant(ctx context.Context, arn string) (*Grant, error)
+	// RejectGrant moves a received grant to REJECTED, for good.
+	RejectGrant(ctx context.Context, arn string) (*Grant, error)
+	// ListDistributedGrants pages through the grants the caller made.
+	ListDistributedGrants(ctx context.Context, f GrantFilter, nextToken string) ([]*Grant, string, error)
+	// ListReceivedGrants pages through the grants the caller received.
+	ListReceivedGrants(ctx context.Context, f GrantFilter, nextToken string) ([]*Grant, string, error)
+	// ListReceivedGrantsForOrganization pages through the grants of a
+	// license received by the caller's organization (management account).
+	ListReceivedGrantsForOrganization(ctx context.Context, licenseARN string, f GrantFilter, nextToken string) ([]*Grant, string, error)
+	// ListReceivedLicenses pages through the licenses granted to the caller.
+	ListReceivedLicenses(ctx context.Context, f ReceivedLicenseFilter, nextToken string) ([]*GrantedLicense, string, error)
+	// ListReceivedLicensesForOrganization is ListReceivedLicenses for the
+	// caller's whole organization (management account).
+	ListReceivedLicensesForOrganization(ctx context.Context, f ReceivedLicenseFilter, nextToken string) ([]*GrantedLicense, string, error)
+}

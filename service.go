@@ -7,4 +7,6 @@ type Service interface {
 	AccountService
 	LicenseService
 	CheckoutService
+	GrantService
+	OrganizationService
 }

@@ -13,6 +13,8 @@ type Store interface {
 	LicenseStore
 	IdempotencyStore
 	CheckoutStore
+	GrantStore
+	OrganizationStore
 
 	// WithTx runs fn in one serializable write transaction. fn's Store
 	// sees and writes inside that transaction; when fn returns an error

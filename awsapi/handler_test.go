@@ -18,6 +18,11 @@ import (
 // fakeService records the requests it receives. CreateLicense answers with
 // CreateLicenseFn when set; every method the tests do not use fails.
 type fakeService struct {
+	// The grant and organization APIs are not exercised by these tests;
+	// calling one panics on the nil interface.
+	licensor.GrantService
+	licensor.OrganizationService
+
 	CreateLicenseFn func(ctx context.Context, in licensor.CreateLicenseInput) (*licensor.License, error)
 
 	calls       int

@@ -54,7 +54,11 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 // them (cached reports which). A seller consumes its own licenses by
 // naming their Beneficiary (on behalf of a customer).
 func (s *Service) candidates(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer string, in *licensor.CheckoutInput, useCache bool) (ls []*licensor.License, cached bool, err error) {
-	if issuer != p.AccountID || in.Beneficiary == "" {
+	if issuer != p.AccountID {
+		ls, err := grantedCandidates(ctx, tx, p, issuer, in)
+		return ls, false, err
+	}
+	if in.Beneficiary == "" {
 		return nil, false, nil
 	}
 	key := candidateKey{issuer: issuer, sku: in.ProductSKU, fingerprint: in.KeyFingerprint, beneficiary: in.Beneficiary}
@@ -80,6 +84,44 @@ func (s *Service) candidates(ctx context.Context, tx licensor.Store, p *licensor
 		s.licenses.forget(key)
 	}
 	return ls, false, nil
+}
+
+// grantedCandidates returns the licenses of the issuer that the caller (or
+// its organization) holds an ACTIVE grant allowing CheckoutLicense on,
+// newest grant first. They are read inside the transaction, never cached,
+// so a grant disabled or deleted a moment ago stops checkouts at once.
+func grantedCandidates(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer string, in *licensor.CheckoutInput) ([]*licensor.License, error) {
+	ps, _, err := principalsOf(ctx, tx, p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	gs, _, err := tx.FindGrants(ctx, licensor.GrantFilter{
+		GranteePrincipals: ps, Statuses: []licensor.GrantStatus{licensor.GrantActive},
+		ProductSKUs: []string{in.ProductSKU}, Limit: 100,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*licensor.License
+	seen := map[string]bool{}
+	for i := len(gs) - 1; i >= 0; i-- {
+		g := gs[i]
+		if seen[g.LicenseARN] || !g.Allows(licensor.OpCheckoutLicense) {
+			continue
+		}
+		l, err := tx.FindLicenseByARN(ctx, g.LicenseARN)
+		if isCode(err, licensor.ENOTFOUND) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if l.AccountID == issuer && l.Issuer.KeyFingerprint == in.KeyFingerprint {
+			seen[l.ARN] = true
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // usable reports why a license cannot be consumed now, or nil.
@@ -355,6 +397,9 @@ func (s *Service) CheckInLicense(ctx context.Context, token, beneficiary string)
 		if c.AccountID != p.AccountID || beneficiary != "" && beneficiary != c.Beneficiary {
 			return notFound
 		}
+		if err := authorizeOnLicense(ctx, tx, p, &licensor.License{ARN: c.LicenseARN, AccountID: c.IssuerAccount}, licensor.OpCheckInLicense); err != nil {
+			return err
+		}
 		if c.Type == licensor.CheckoutProvisional {
 			for _, e := range c.Entitlements {
 				if e.NoCheckIn {
@@ -429,6 +474,9 @@ func (s *Service) ExtendLicenseConsumption(ctx context.Context, token string, dr
 		if err != nil {
 			return err
 		}
+		if err := authorizeOnLicense(ctx, tx, p, &licensor.License{ARN: c.LicenseARN, AccountID: c.IssuerAccount}, licensor.OpExtendConsumptionLicense); err != nil {
+			return err
+		}
 		if c.Type != licensor.CheckoutProvisional {
 			return licensor.Errorf(licensor.ESTATE, "Only provisional checkouts can be extended; %s is %s.", token, c.Type)
 		}
@@ -481,7 +529,7 @@ func (s *Service) GetLicenseUsage(ctx context.Context, arn string) (*licensor.Li
 	now := s.now()
 	var usage licensor.LicenseUsage
 	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
-		l, err := ownLicense(ctx, tx, p, arn)
+		l, err := readableLicense(ctx, tx, p, arn)
 		if err != nil {
 			return err
 		}

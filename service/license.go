@@ -155,7 +155,7 @@ func (s *Service) GetLicense(ctx context.Context, arn, version string) (*licenso
 	if err := licensor.ValidateARN("LicenseArn", arn); err != nil {
 		return nil, err
 	}
-	l, err := ownLicense(ctx, s.Store, p, arn)
+	l, err := readableLicense(ctx, s.Store, p, arn)
 	if err != nil || version == "" {
 		return l, err
 	}
@@ -201,7 +201,7 @@ func (s *Service) ListLicenseVersions(ctx context.Context, arn, nextToken string
 	if err := licensor.ValidateARN("LicenseArn", arn); err != nil {
 		return nil, "", err
 	}
-	if _, err := ownLicense(ctx, s.Store, p, arn); err != nil {
+	if _, err := readableLicense(ctx, s.Store, p, arn); err != nil {
 		return nil, "", err
 	}
 	after, err := decodeToken("versions:"+arn, nextToken)

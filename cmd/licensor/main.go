@@ -44,6 +44,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv env) *cobra.Command {
 		newServeCmd(stderr, getenv),
 		newAccountCmd(stdout, getenv),
 		newAccessKeyCmd(stdout, getenv),
+		newOrgCmd(stdout, getenv),
 		newBenchCmd(stdout, stderr, getenv),
 	)
 	return root

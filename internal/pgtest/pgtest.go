@@ -23,7 +23,7 @@ import (
 // which turns the skip into a failure.
 const (
 	// URLEnv names the server.
-	URLEnv     = "LICENSOR_TEST_POSTGRES"
+	URLEnv = "LICENSOR_TEST_POSTGRES"
 	// RequireEnv, when set, turns a skip into a failure.
 	RequireEnv = "LICENSOR_REQUIRE_POSTGRES"
 )
@@ -94,4 +94,3 @@ func WithParams(tb testing.TB, base string, params map[string]string) string {
 	}
 	return base
 }
-

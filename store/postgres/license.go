@@ -308,9 +308,10 @@ func (db *DB) FindLicenseARNsByStatus(ctx context.Context, status licensor.Licen
 }
 
 // PurgeLicense removes a license and, through ON DELETE CASCADE in the same
-// statement, every version of it, its counters and checkouts. The usage
-// ledger is kept: it is the audit trail. Returns ENOTFOUND if there is no
-// such license.
+// statement, every version of it, its counters, checkouts and grants (the
+// grants cascade to every grant version; a redistribution is a grant of
+// the same license, so it goes too). The usage ledger is kept: it is the
+// audit trail. Returns ENOTFOUND if there is no such license.
 func (db *DB) PurgeLicense(ctx context.Context, arn string) error {
 	return db.execOne(ctx, licensor.NotFound("License", arn), `DELETE FROM licenses WHERE arn = $1`, arn)
 }
