@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -349,4 +351,85 @@ func TestIdempotencyRaceReplays(t *testing.T) {
 	must(t, err)
 	_, err = db.FindAccountByID(ctx, "100000000002")
 	wantCode(t, err, licensor.ENOTFOUND)
+}
+
+// grantStore is a Store with grants and organizations. TEMPORARY, like
+// storetest's: until licensor.Store embeds them, a transaction's Store
+// reaches them through this assertion.
+type grantStore interface {
+	licensor.Store
+	licensor.GrantStore
+	licensor.OrganizationStore
+}
+
+func TestOrganizationRaces(t *testing.T) {
+	// A transaction whose organization write collides with another's
+	// uncommitted one waits for it, then reads ECONFLICT from the result
+	// rather than from a unique violation: it stays usable and commits.
+	ctx := t.Context()
+	db := MustOpenDB(t)
+	for i := 1; i <= 4; i++ {
+		must(t, db.CreateAccount(ctx, &licensor.Account{ID: "10000000000" + string(rune('0'+i)), Name: "a", CreatedAt: t0}))
+	}
+	org := func(id, management string) *licensor.Organization {
+		return &licensor.Organization{ID: id, Name: id, ManagementAccountID: management, CreatedAt: t0}
+	}
+	for _, tt := range []struct {
+		name          string
+		first, second func(tx grantStore) error
+	}{
+		{"same ID",
+			func(tx grantStore) error { return tx.CreateOrganization(ctx, org("o-0000000001", "100000000001")) },
+			func(tx grantStore) error { return tx.CreateOrganization(ctx, org("o-0000000001", "100000000002")) }},
+		{"management account joins another",
+			func(tx grantStore) error { return tx.AddOrganizationMember(ctx, "o-0000000001", "100000000003") },
+			func(tx grantStore) error { return tx.CreateOrganization(ctx, org("o-0000000003", "100000000003")) }},
+		{"account joins two",
+			func(tx grantStore) error { return tx.AddOrganizationMember(ctx, "o-0000000001", "100000000004") },
+			func(tx grantStore) error {
+				if err := tx.CreateOrganization(ctx, org("o-0000000002", "100000000002")); err != nil {
+					return err
+				}
+				return tx.AddOrganizationMember(ctx, "o-0000000002", "100000000004")
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			firstWrote := make(chan struct{})
+			errs := make(chan error, 2)
+			go func() {
+				errs <- db.WithTx(ctx, func(tx licensor.Store) error {
+					if err := tt.first(tx.(grantStore)); err != nil {
+						return err
+					}
+					close(firstWrote)
+					time.Sleep(100 * time.Millisecond) // the second waits for this commit
+					return nil
+				})
+			}()
+			go func() {
+				<-firstWrote
+				errs <- db.WithTx(ctx, func(tx licensor.Store) error {
+					if err := tt.second(tx.(grantStore)); licensor.ErrorCode(err) != licensor.ECONFLICT {
+						return fmt.Errorf("second: %v, want ECONFLICT", err)
+					}
+					// Still usable.
+					_, err := tx.FindAccountByID(ctx, "100000000001")
+					return err
+				})
+			}()
+			for range 2 {
+				must(t, <-errs)
+			}
+		})
+	}
+	members, err := db.FindOrganizationMembers(ctx, "o-0000000001")
+	must(t, err)
+	if want := []string{"100000000001", "100000000003", "100000000004"}; !slices.Equal(members, want) {
+		t.Errorf("members %v, want %v", members, want)
+	}
+	members, err = db.FindOrganizationMembers(ctx, "o-0000000002")
+	must(t, err)
+	if want := []string{"100000000002"}; !slices.Equal(members, want) {
+		t.Errorf("o-0000000002 members %v, want %v", members, want)
+	}
 }
