@@ -353,15 +353,6 @@ func TestIdempotencyRaceReplays(t *testing.T) {
 	wantCode(t, err, licensor.ENOTFOUND)
 }
 
-// grantStore is a Store with grants and organizations. TEMPORARY, like
-// storetest's: until licensor.Store embeds them, a transaction's Store
-// reaches them through this assertion.
-type grantStore interface {
-	licensor.Store
-	licensor.GrantStore
-	licensor.OrganizationStore
-}
-
 func TestOrganizationRaces(t *testing.T) {
 	// A transaction whose organization write collides with another's
 	// uncommitted one waits for it, then reads ECONFLICT from the result
@@ -376,17 +367,17 @@ func TestOrganizationRaces(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name          string
-		first, second func(tx grantStore) error
+		first, second func(tx licensor.Store) error
 	}{
 		{"same ID",
-			func(tx grantStore) error { return tx.CreateOrganization(ctx, org("o-0000000001", "100000000001")) },
-			func(tx grantStore) error { return tx.CreateOrganization(ctx, org("o-0000000001", "100000000002")) }},
+			func(tx licensor.Store) error { return tx.CreateOrganization(ctx, org("o-0000000001", "100000000001")) },
+			func(tx licensor.Store) error { return tx.CreateOrganization(ctx, org("o-0000000001", "100000000002")) }},
 		{"management account joins another",
-			func(tx grantStore) error { return tx.AddOrganizationMember(ctx, "o-0000000001", "100000000003") },
-			func(tx grantStore) error { return tx.CreateOrganization(ctx, org("o-0000000003", "100000000003")) }},
+			func(tx licensor.Store) error { return tx.AddOrganizationMember(ctx, "o-0000000001", "100000000003") },
+			func(tx licensor.Store) error { return tx.CreateOrganization(ctx, org("o-0000000003", "100000000003")) }},
 		{"account joins two",
-			func(tx grantStore) error { return tx.AddOrganizationMember(ctx, "o-0000000001", "100000000004") },
-			func(tx grantStore) error {
+			func(tx licensor.Store) error { return tx.AddOrganizationMember(ctx, "o-0000000001", "100000000004") },
+			func(tx licensor.Store) error {
 				if err := tx.CreateOrganization(ctx, org("o-0000000002", "100000000002")); err != nil {
 					return err
 				}
@@ -398,7 +389,7 @@ func TestOrganizationRaces(t *testing.T) {
 			errs := make(chan error, 2)
 			go func() {
 				errs <- db.WithTx(ctx, func(tx licensor.Store) error {
-					if err := tt.first(tx.(grantStore)); err != nil {
+					if err := tt.first(tx); err != nil {
 						return err
 					}
 					close(firstWrote)
@@ -409,7 +400,7 @@ func TestOrganizationRaces(t *testing.T) {
 			go func() {
 				<-firstWrote
 				errs <- db.WithTx(ctx, func(tx licensor.Store) error {
-					if err := tt.second(tx.(grantStore)); licensor.ErrorCode(err) != licensor.ECONFLICT {
+					if err := tt.second(tx); licensor.ErrorCode(err) != licensor.ECONFLICT {
 						return fmt.Errorf("second: %v, want ECONFLICT", err)
 					}
 					// Still usable.

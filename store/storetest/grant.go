@@ -9,49 +9,11 @@ import (
 	"github.com/licensorhq/licensor"
 )
 
-// grantStore is a Store that keeps grants and organizations.
-//
-// TEMPORARY: licensor.Store does not embed GrantStore and OrganizationStore
-// yet. Once it does, delete grantStore and withGrants, make the test maps
-// of this file and organization.go map[string]func(*testing.T,
-// licensor.Store), and list them in Run like the other groups.
-type grantStore interface {
-	licensor.Store
-	licensor.GrantStore
-	licensor.OrganizationStore
-}
-
-// withGrants adapts tests of a grantStore to Run's signature, skipping
-// them on a store that has no grants yet. TEMPORARY: see grantStore.
-func withGrants(tests map[string]func(t *testing.T, s grantStore)) map[string]func(t *testing.T, s licensor.Store) {
-	out := make(map[string]func(t *testing.T, s licensor.Store), len(tests))
-	for name, test := range tests {
-		out[name] = func(t *testing.T, s licensor.Store) {
-			if gs, ok := s.(interface {
-				licensor.Store
-				licensor.GrantStore
-				licensor.OrganizationStore
-			}); ok {
-				test(t, gs)
-			} else {
-				t.Skip("store has no grants yet")
-			}
-		}
-	}
-	return out
-}
-
 // inTx runs fn on the grant store of a WithTx transaction. fn may run on
 // another goroutine, so it must report through its error, never t.Fatal.
-func inTx(t *testing.T, s grantStore, fn func(tx grantStore) error) error {
+func inTx(t *testing.T, s licensor.Store, fn func(tx licensor.Store) error) error {
 	t.Helper()
-	return s.WithTx(t.Context(), func(tx licensor.Store) error {
-		gs, ok := tx.(grantStore)
-		if !ok {
-			return fmt.Errorf("the transaction's store %T has no grants", tx)
-		}
-		return fn(gs)
-	})
+	return s.WithTx(t.Context(), fn)
 }
 
 // codeIs returns nil if err carries code and an error saying otherwise:
@@ -126,21 +88,21 @@ func nextGrantVersion(g *licensor.Grant, status licensor.GrantStatus) *licensor.
 	return &c
 }
 
-func mustCreateGrant(t *testing.T, s grantStore, g *licensor.Grant) *licensor.Grant {
+func mustCreateGrant(t *testing.T, s licensor.Store, g *licensor.Grant) *licensor.Grant {
 	t.Helper()
 	must(t, s.CreateGrant(t.Context(), g))
 	return g
 }
 
-func findGrant(t *testing.T, s grantStore, arn string) *licensor.Grant {
+func findGrant(t *testing.T, s licensor.Store, arn string) *licensor.Grant {
 	t.Helper()
 	g, err := s.FindGrantByARN(t.Context(), arn)
 	must(t, err)
 	return g
 }
 
-var grantTests = map[string]func(t *testing.T, s grantStore){
-	"CreateFindFull": func(t *testing.T, s grantStore) {
+var grantTests = map[string]func(t *testing.T, s licensor.Store){
+	"CreateFindFull": func(t *testing.T, s licensor.Store) {
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		g := mustCreateGrant(t, s, fullGrant(l, 1, 2))
 		equal(t, "grant", findGrant(t, s, g.ARN), storedGrant(g))
@@ -148,7 +110,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		must(t, err)
 		equal(t, "version 1", got, storedGrant(g))
 	},
-	"CreateFindMinimal": func(t *testing.T, s grantStore) {
+	"CreateFindMinimal": func(t *testing.T, s licensor.Store) {
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		g := mustCreateGrant(t, s, minimalGrant(l, 1, 2))
 		got := findGrant(t, s, g.ARN)
@@ -157,7 +119,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 			t.Errorf("absent Options and Tags came back as %+v, %#v", got.Options, got.Tags)
 		}
 	},
-	"ZeroOptions": func(t *testing.T, s grantStore) {
+	"ZeroOptions": func(t *testing.T, s licensor.Store) {
 		// Options set to their zero value are set, not absent.
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		g := minimalGrant(l, 1, 2)
@@ -165,7 +127,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		mustCreateGrant(t, s, g)
 		equal(t, "grant", findGrant(t, s, g.ARN), storedGrant(g))
 	},
-	"Redistribution": func(t *testing.T, s grantStore) {
+	"Redistribution": func(t *testing.T, s licensor.Store) {
 		// A grant of a received grant: the grantee account grants on,
 		// with the grant as parent and an organization as grantee.
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
@@ -176,7 +138,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		mustCreateGrant(t, s, g)
 		equal(t, "grant", findGrant(t, s, g.ARN), storedGrant(g))
 	},
-	"CreateConflict": func(t *testing.T, s grantStore) {
+	"CreateConflict": func(t *testing.T, s licensor.Store) {
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		g := mustCreateGrant(t, s, fullGrant(l, 1, 2))
 		wantCode(t, s.CreateGrant(t.Context(), minimalGrant(l, 1, 3)), licensor.ECONFLICT)
@@ -184,7 +146,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		_, err := s.FindGrantVersion(t.Context(), g.ARN, 2)
 		wantCode(t, err, licensor.ENOTFOUND)
 	},
-	"CreateNotVersionOne": func(t *testing.T, s grantStore) {
+	"CreateNotVersionOne": func(t *testing.T, s licensor.Store) {
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		g := minimalGrant(l, 1, 2)
 		g.Version = 2
@@ -192,7 +154,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		_, err := s.FindGrantByARN(t.Context(), g.ARN)
 		wantCode(t, err, licensor.ENOTFOUND)
 	},
-	"CreateUnknownLicense": func(t *testing.T, s grantStore) {
+	"CreateUnknownLicense": func(t *testing.T, s licensor.Store) {
 		g := minimalGrant(minimalLicense(1, 1), 1, 2)
 		wantCode(t, s.CreateGrant(t.Context(), g), licensor.ENOTFOUND)
 		_, err := s.FindGrantByARN(t.Context(), g.ARN)
@@ -200,7 +162,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		_, err = s.FindGrantVersion(t.Context(), g.ARN, 1)
 		wantCode(t, err, licensor.ENOTFOUND)
 	},
-	"FindNotFound": func(t *testing.T, s grantStore) {
+	"FindNotFound": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		_, err := s.FindGrantByARN(ctx, grantARN(1, 1))
 		wantCode(t, err, licensor.ENOTFOUND)
@@ -213,7 +175,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 			wantCode(t, err, licensor.ENOTFOUND)
 		}
 	},
-	"Versions": func(t *testing.T, s grantStore) {
+	"Versions": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		v1 := mustCreateGrant(t, s, fullGrant(l, 1, 2))
@@ -242,14 +204,14 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		equal(t, "by new status", findGrantARNs(t, s, licensor.GrantFilter{Statuses: []licensor.GrantStatus{licensor.GrantDisabled}}), []string{v1.ARN})
 		equal(t, "by old status", findGrantARNs(t, s, licensor.GrantFilter{Statuses: []licensor.GrantStatus{licensor.GrantPendingAccept}}), []string(nil))
 	},
-	"VersionOfUnknownGrant": func(t *testing.T, s grantStore) {
+	"VersionOfUnknownGrant": func(t *testing.T, s licensor.Store) {
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		g := nextGrantVersion(minimalGrant(l, 1, 2), licensor.GrantActive)
 		wantCode(t, s.CreateGrantVersion(t.Context(), g), licensor.ENOTFOUND)
 		_, err := s.FindGrantVersion(t.Context(), g.ARN, 2)
 		wantCode(t, err, licensor.ENOTFOUND)
 	},
-	"VersionKeepsIdentity": func(t *testing.T, s grantStore) {
+	"VersionKeepsIdentity": func(t *testing.T, s licensor.Store) {
 		// Granter, license, parent and grantee belong to the grant.
 		ctx := t.Context()
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
@@ -269,7 +231,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		}
 		equal(t, "grant", findGrant(t, s, g.ARN), storedGrant(g))
 	},
-	"Count": func(t *testing.T, s grantStore) {
+	"Count": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		l2 := mustCreateLicense(t, s, minimalLicense(1, 2))
@@ -305,7 +267,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 			t.Errorf("unknown license: %d", n)
 		}
 	},
-	"Purge": func(t *testing.T, s grantStore) {
+	"Purge": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		keep := mustCreateLicense(t, s, minimalLicense(1, 2))
@@ -337,14 +299,14 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		_, err := s.FindGrantVersion(ctx, g.ARN, 2)
 		wantCode(t, err, licensor.ENOTFOUND)
 	},
-	"Tx": func(t *testing.T, s grantStore) {
+	"Tx": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
 		existing := mustCreateGrant(t, s, minimalGrant(l, 1, 2))
 		g := minimalGrant(l, 2, 3)
 
 		// A failed call leaves the transaction usable; fn's error undoes all.
-		err := inTx(t, s, func(tx grantStore) error {
+		err := inTx(t, s, func(tx licensor.Store) error {
 			if err := tx.CreateGrant(ctx, g); err != nil {
 				return err
 			}
@@ -364,7 +326,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		equal(t, "existing after rollback", findGrant(t, s, existing.ARN), storedGrant(existing))
 
 		v2 := nextGrantVersion(existing, licensor.GrantDisabled)
-		must(t, inTx(t, s, func(tx grantStore) error {
+		must(t, inTx(t, s, func(tx licensor.Store) error {
 			if err := tx.CreateGrant(ctx, g); err != nil {
 				return err
 			}
@@ -389,7 +351,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 		equal(t, "committed grant", findGrant(t, s, g.ARN), storedGrant(g))
 		equal(t, "committed version", findGrant(t, s, existing.ARN), storedGrant(v2))
 	},
-	"BadCursor": func(t *testing.T, s grantStore) {
+	"BadCursor": func(t *testing.T, s licensor.Store) {
 		_, _, err := s.FindGrants(t.Context(), licensor.GrantFilter{After: "?"})
 		wantCode(t, err, licensor.EINVALID)
 		_, _, err = s.FindGrants(t.Context(), licensor.GrantFilter{After: "-1"})
@@ -400,7 +362,7 @@ var grantTests = map[string]func(t *testing.T, s grantStore){
 // findGrantARNs lists every grant matching f, following cursors, and
 // returns the ARNs in order; it fails on duplicates, on a page over the
 // limit and on an empty page that has a cursor.
-func findGrantARNs(t *testing.T, s grantStore, f licensor.GrantFilter) []string {
+func findGrantARNs(t *testing.T, s licensor.Store, f licensor.GrantFilter) []string {
 	t.Helper()
 	var arns []string
 	seen := map[string]bool{}
@@ -429,8 +391,8 @@ func findGrantARNs(t *testing.T, s grantStore, f licensor.GrantFilter) []string 
 	return nil
 }
 
-var findGrantsTests = map[string]func(t *testing.T, s grantStore){
-	"Filters": func(t *testing.T, s grantStore) {
+var findGrantsTests = map[string]func(t *testing.T, s licensor.Store){
+	"Filters": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		mk := func(account, n int, sku, issuer string) *licensor.License {
 			l := minimalLicense(account, n)
@@ -524,7 +486,7 @@ var findGrantsTests = map[string]func(t *testing.T, s grantStore){
 			t.Errorf("next = %q after the only page", next)
 		}
 	},
-	"Paging": func(t *testing.T, s grantStore) {
+	"Paging": func(t *testing.T, s licensor.Store) {
 		l1 := mustCreateLicense(t, s, minimalLicense(1, 1))
 		l2 := minimalLicense(1, 2)
 		l2.ProductSKU = "other"
@@ -556,10 +518,10 @@ var findGrantsTests = map[string]func(t *testing.T, s grantStore){
 			t.Errorf("exactly one full page: %d grants, next %q", len(gs), next)
 		}
 	},
-	"DefaultLimit": func(t *testing.T, s grantStore) {
+	"DefaultLimit": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		l := mustCreateLicense(t, s, minimalLicense(1, 1))
-		must(t, inTx(t, s, func(tx grantStore) error {
+		must(t, inTx(t, s, func(tx licensor.Store) error {
 			for i := range 105 {
 				if err := tx.CreateGrant(ctx, minimalGrant(l, i, 2)); err != nil {
 					return err

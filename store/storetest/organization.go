@@ -30,13 +30,13 @@ func storedOrganization(o *licensor.Organization) *licensor.Organization {
 	return &c
 }
 
-func mustCreateOrganization(t *testing.T, s grantStore, o *licensor.Organization) *licensor.Organization {
+func mustCreateOrganization(t *testing.T, s licensor.Store, o *licensor.Organization) *licensor.Organization {
 	t.Helper()
 	must(t, s.CreateOrganization(t.Context(), o))
 	return o
 }
 
-func members(t *testing.T, s grantStore, orgID string) []string {
+func members(t *testing.T, s licensor.Store, orgID string) []string {
 	t.Helper()
 	ids, err := s.FindOrganizationMembers(t.Context(), orgID)
 	must(t, err)
@@ -45,7 +45,7 @@ func members(t *testing.T, s grantStore, orgID string) []string {
 
 // wantOrganizationOf checks which organization account n belongs to; nil
 // for none.
-func wantOrganizationOf(t *testing.T, s grantStore, n int, want *licensor.Organization) {
+func wantOrganizationOf(t *testing.T, s licensor.Store, n int, want *licensor.Organization) {
 	t.Helper()
 	got, err := s.FindOrganizationOfAccount(t.Context(), accountID(n))
 	if want == nil {
@@ -56,8 +56,8 @@ func wantOrganizationOf(t *testing.T, s grantStore, n int, want *licensor.Organi
 	equal(t, fmt.Sprintf("organization of account %d", n), got, storedOrganization(want))
 }
 
-var organizationTests = map[string]func(t *testing.T, s grantStore){
-	"CreateFind": func(t *testing.T, s grantStore) {
+var organizationTests = map[string]func(t *testing.T, s licensor.Store){
+	"CreateFind": func(t *testing.T, s licensor.Store) {
 		for i := 1; i <= 2; i++ {
 			mustCreateAccount(t, s, i)
 		}
@@ -70,13 +70,13 @@ var organizationTests = map[string]func(t *testing.T, s grantStore){
 		wantOrganizationOf(t, s, 2, nil)
 		wantOrganizationOf(t, s, 99, nil)
 	},
-	"FindNotFound": func(t *testing.T, s grantStore) {
+	"FindNotFound": func(t *testing.T, s licensor.Store) {
 		_, err := s.FindOrganizationByID(t.Context(), orgID(1))
 		wantCode(t, err, licensor.ENOTFOUND)
 		// An unknown organization has no members; that is not an error.
 		equal(t, "members of an unknown organization", len(members(t, s, orgID(1))), 0)
 	},
-	"CreateConflict": func(t *testing.T, s grantStore) {
+	"CreateConflict": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		for i := 1; i <= 4; i++ {
 			mustCreateAccount(t, s, i)
@@ -111,14 +111,14 @@ var organizationTests = map[string]func(t *testing.T, s grantStore){
 		o4 := mustCreateOrganization(t, s, organization(4, 2))
 		equal(t, "members of the new organization", members(t, s, o4.ID), []string{accountID(2)})
 	},
-	"CreateUnknownAccount": func(t *testing.T, s grantStore) {
+	"CreateUnknownAccount": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		wantCode(t, s.CreateOrganization(ctx, organization(1, 1)), licensor.ENOTFOUND)
 		_, err := s.FindOrganizationByID(ctx, orgID(1))
 		wantCode(t, err, licensor.ENOTFOUND)
 		equal(t, "members", len(members(t, s, orgID(1))), 0)
 	},
-	"FindOrganizations": func(t *testing.T, s grantStore) {
+	"FindOrganizations": func(t *testing.T, s licensor.Store) {
 		orgs, err := s.FindOrganizations(t.Context())
 		must(t, err)
 		equal(t, "no organizations", len(orgs), 0)
@@ -131,7 +131,7 @@ var organizationTests = map[string]func(t *testing.T, s grantStore){
 		must(t, err)
 		equal(t, "organizations in creation order", orgs, want)
 	},
-	"Members": func(t *testing.T, s grantStore) {
+	"Members": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		for i := 1; i <= 6; i++ {
 			mustCreateAccount(t, s, i)
@@ -174,7 +174,7 @@ var organizationTests = map[string]func(t *testing.T, s grantStore){
 		wantOrganizationOf(t, s, 3, o2)
 		equal(t, "o2 members after join", members(t, s, o2.ID), []string{accountID(3), accountID(6)})
 	},
-	"Tx": func(t *testing.T, s grantStore) {
+	"Tx": func(t *testing.T, s licensor.Store) {
 		ctx := t.Context()
 		for i := 1; i <= 4; i++ {
 			mustCreateAccount(t, s, i)
@@ -182,7 +182,7 @@ var organizationTests = map[string]func(t *testing.T, s grantStore){
 		o1 := mustCreateOrganization(t, s, organization(1, 1))
 
 		// Failed calls leave nothing behind and the transaction usable.
-		must(t, inTx(t, s, func(tx grantStore) error {
+		must(t, inTx(t, s, func(tx licensor.Store) error {
 			if err := tx.AddOrganizationMember(ctx, o1.ID, accountID(3)); err != nil {
 				return err
 			}
@@ -202,7 +202,7 @@ var organizationTests = map[string]func(t *testing.T, s grantStore){
 		wantOrganizationOf(t, s, 4, nil)
 
 		// fn's error undoes everything.
-		err = inTx(t, s, func(tx grantStore) error {
+		err = inTx(t, s, func(tx licensor.Store) error {
 			if err := tx.CreateOrganization(ctx, organization(4, 4)); err != nil {
 				return err
 			}

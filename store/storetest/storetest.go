@@ -35,11 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) licensor.Store) {
 		{"Checkout", checkoutTests},
 		{"Counter", counterTests},
 		{"Usage", usageTests},
-		// TEMPORARY: withGrants skips these on a store without grants until
-		// licensor.Store embeds GrantStore and OrganizationStore (see grantStore).
-		{"Grant", withGrants(grantTests)},
-		{"FindGrants", withGrants(findGrantsTests)},
-		{"Organization", withGrants(organizationTests)},
+		{"Grant", grantTests},
+		{"FindGrants", findGrantsTests},
+		{"Organization", organizationTests},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			for _, name := range slices.Sorted(maps.Keys(group.tests)) {
