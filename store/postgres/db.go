@@ -44,13 +44,14 @@ type DB struct {
 }
 
 type conns struct {
-	pool   *pgxpool.Pool
-	closed atomic.Bool
+	pool    *pgxpool.Pool
+	commits *committer // runs WithTx transactions in batches
+	closed  atomic.Bool
 }
 
 // txState is the transaction a DB copy is bound to.
 type txState struct {
-	tx pgx.Tx
+	tx querier // the batch's transaction (see committer)
 	// failed is the first error that aborted the transaction on the
 	// server: every later statement would fail, so methods return it
 	// without a round trip.
@@ -97,6 +98,7 @@ func (db *DB) Open(ctx context.Context) error {
 		return fmt.Errorf("open postgres store %s: %w", cfg.ConnConfig.Host, err)
 	}
 	db.c = &conns{pool: pool}
+	db.c.commits = newCommitter(db.c)
 	return nil
 }
 
@@ -132,6 +134,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	if db.c.closed.CompareAndSwap(false, true) {
+		db.c.commits.close()
 		db.c.pool.Close()
 	}
 	return nil
@@ -145,13 +148,20 @@ var errClosed = licensor.WrapError(licensor.EUNAVAILABLE, errors.New("postgres s
 // unchanged. Called on a Store already bound to a transaction, WithTx runs
 // fn on that Store.
 //
+// Concurrent calls share transactions and commits (group commit, see
+// committer): fn's writes are undone on their own when fn fails, and
+// WithTx returns nil only after the commit that holds them. fn's
+// statements run under a context of the batch, not ctx; fn does not run
+// if ctx ends before its turn.
+//
 // When the transaction fails with a deadlock (40P01) or a serialization
 // failure (40001, which READ COMMITTED does not raise but other isolation
 // levels and PostgreSQL-compatible engines do), or fn failed after another
 // transaction committed the idempotency record fn was about to write,
-// everything is rolled back and fn runs again, up to MaxTxAttempts times:
-// fn must be safe to run again. fn must not write through the outer DB,
-// whose statements could wait for locks fn's own transaction holds.
+// fn's work is rolled back and fn runs again, up to MaxTxAttempts times:
+// fn must be safe to run again. fn must not use the outer DB: its writes
+// would not be part of fn's transaction, and could wait for locks fn's
+// own transaction holds.
 func (db *DB) WithTx(ctx context.Context, fn func(tx licensor.Store) error) error {
 	if db.tx != nil {
 		return fn(db)
@@ -159,10 +169,11 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx licensor.Store) error) erro
 	if err := db.usable(); err != nil {
 		return err
 	}
+	run := func(st *txState) error { return fn(&DB{URL: db.URL, c: db.c, tx: st}) }
 	for attempt := 1; ; attempt++ {
-		retry, err := db.runTx(ctx, fn)
-		if err == nil || !retry || attempt >= MaxTxAttempts {
-			return err
+		res := db.c.commits.do(ctx, run)
+		if res.err == nil || !res.retry || attempt >= MaxTxAttempts {
+			return res.err
 		}
 		// A short random pause, so that the transactions that collided do
 		// not collide again in step.
@@ -174,30 +185,6 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx licensor.Store) error) erro
 		case <-time.After(pause):
 		}
 	}
-}
-
-// runTx runs fn in one transaction and reports whether running it again
-// may succeed.
-func (db *DB) runTx(ctx context.Context, fn func(tx licensor.Store) error) (retry bool, err error) {
-	tx, err := db.c.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return false, formatError(err)
-	}
-	// After Commit this does nothing; otherwise it undoes fn's writes, even
-	// when ctx is done or fn panicked.
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	st := &txState{tx: tx}
-	if err := fn(&DB{URL: db.URL, c: db.c, tx: st}); err != nil {
-		return st.retry, err
-	}
-	if st.failed != nil {
-		// fn went on after an error that aborted the transaction.
-		return st.retry, formatError(st.failed)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return retryable(err), formatError(err)
-	}
-	return false, nil
 }
 
 // querier is what *pgxpool.Pool and pgx.Tx have in common; every statement

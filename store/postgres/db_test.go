@@ -29,6 +29,15 @@ func MustOpenDB(tb testing.TB) *postgres.DB {
 	return mustOpenURL(tb, pgtest.Schema(tb))
 }
 
+// mustOpenNodes opens two stores on one new schema, as two nodes would:
+// each has its own committer, so their transactions run concurrently (on
+// one store, concurrent WithTx calls share a batch and run in turn).
+func mustOpenNodes(tb testing.TB) (*postgres.DB, *postgres.DB) {
+	tb.Helper()
+	u := pgtest.Schema(tb)
+	return mustOpenURL(tb, u), mustOpenURL(tb, u)
+}
+
 func mustOpenURL(tb testing.TB, u string) *postgres.DB {
 	tb.Helper()
 	db, err := postgres.Open(context.Background(), u)
@@ -240,7 +249,7 @@ func TestDeadlockRetried(t *testing.T) {
 	// Two transactions take two counters in opposite orders. PostgreSQL
 	// breaks the deadlock by failing one; WithTx runs it again.
 	ctx := t.Context()
-	db := MustOpenDB(t)
+	db, db2 := mustOpenNodes(t)
 	l := license(1)
 	must(t, db.CreateLicense(ctx, l))
 	a := licensor.CounterKey{LicenseARN: l.ARN, Entitlement: "a"}
@@ -251,7 +260,7 @@ func TestDeadlockRetried(t *testing.T) {
 	var ready sync.WaitGroup
 	ready.Add(2)
 	var runs atomic.Int32
-	run := func(first, second licensor.CounterKey) error {
+	run := func(db *postgres.DB, first, second licensor.CounterKey) error {
 		attempt := 0
 		return db.WithTx(ctx, func(tx licensor.Store) error {
 			attempt++
@@ -268,8 +277,8 @@ func TestDeadlockRetried(t *testing.T) {
 		})
 	}
 	errs := make(chan error, 2)
-	go func() { errs <- run(a, b) }()
-	go func() { errs <- run(b, a) }()
+	go func() { errs <- run(db, a, b) }()
+	go func() { errs <- run(db2, b, a) }()
 	for range 2 {
 		must(t, <-errs)
 	}
@@ -291,7 +300,7 @@ func TestIdempotencyRaceReplays(t *testing.T) {
 	// waits for the first and conflicts, and WithTx runs it again: it finds
 	// the record and replays, and only the first's work is kept.
 	ctx := t.Context()
-	db := MustOpenDB(t)
+	db, db2 := mustOpenNodes(t)
 	rec := &licensor.IdempotencyRecord{AccountID: "100000000001", Operation: "Op", ClientToken: "t", RequestHash: []byte("h"), Response: []byte("r"), CreatedAt: t0}
 	firstWrote, secondLooked, firstInserted := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var replayed atomic.Bool
@@ -327,7 +336,7 @@ func TestIdempotencyRaceReplays(t *testing.T) {
 	}()
 	go func() {
 		first := true
-		errs <- db.WithTx(ctx, func(tx licensor.Store) error {
+		errs <- db2.WithTx(ctx, func(tx licensor.Store) error {
 			if first {
 				<-firstWrote
 			}
@@ -358,7 +367,7 @@ func TestOrganizationRaces(t *testing.T) {
 	// uncommitted one waits for it, then reads ECONFLICT from the result
 	// rather than from a unique violation: it stays usable and commits.
 	ctx := t.Context()
-	db := MustOpenDB(t)
+	db, db2 := mustOpenNodes(t)
 	for i := 1; i <= 4; i++ {
 		must(t, db.CreateAccount(ctx, &licensor.Account{ID: "10000000000" + string(rune('0'+i)), Name: "a", CreatedAt: t0}))
 	}
@@ -399,7 +408,7 @@ func TestOrganizationRaces(t *testing.T) {
 			}()
 			go func() {
 				<-firstWrote
-				errs <- db.WithTx(ctx, func(tx licensor.Store) error {
+				errs <- db2.WithTx(ctx, func(tx licensor.Store) error {
 					if err := tt.second(tx); licensor.ErrorCode(err) != licensor.ECONFLICT {
 						return fmt.Errorf("second: %v, want ECONFLICT", err)
 					}
