@@ -118,9 +118,14 @@ func (cm *committer) loop() {
 }
 
 // run executes one batch in one transaction and returns each request's
-// outcome.
+// outcome: a batch of several requests first as one pipelined pass (see
+// runPipelined), and on any failure again in order with savepoints.
 func (cm *committer) run(batch []*commitReq, results []commitResult) []commitResult {
-	if res, ok := cm.runOnce(batch, results, false); ok {
+	if len(batch) > 1 {
+		if res, ok := cm.runPipelined(batch, results); ok {
+			return res
+		}
+	} else if res, ok := cm.runOnce(batch, results, false); ok {
 		return res
 	}
 	res, _ := cm.runOnce(batch, results[:0], true)

@@ -433,3 +433,105 @@ func TestOrganizationRaces(t *testing.T) {
 		t.Errorf("o-0000000002 members %v, want %v", members, want)
 	}
 }
+
+func TestConcurrentTxsInOneBatch(t *testing.T) {
+	// Many concurrent WithTx calls on one store share batches, whose
+	// statements are pipelined: each call must get its own results, see
+	// its own writes, and commit all or nothing, including when some calls
+	// fail (the batch then runs again in order).
+	ctx := t.Context()
+	db := MustOpenDB(t)
+	l := license(1)
+	must(t, db.CreateLicense(ctx, l))
+	k := licensor.CounterKey{LicenseARN: l.ARN, Entitlement: "seats"}
+	must(t, db.EnsureCounter(ctx, k, 1))
+	const n, limit = 120, int64(70)
+	max := limit
+	errFail := licensor.Errorf(licensor.EINVALID, "fails on purpose")
+	errFull := licensor.Errorf(licensor.ECONFLICT, "full")
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	seqs := make([][]int64, n)
+	for i := range n {
+		wg.Go(func() {
+			token := fmt.Sprintf("t%03d", i)
+			errs[i] = db.WithTx(ctx, func(tx licensor.Store) error {
+				got, err := tx.FindLicenseByARN(ctx, l.ARN)
+				if err != nil {
+					return err
+				}
+				if got.ARN != l.ARN {
+					return fmt.Errorf("license %s, want %s", got.ARN, l.ARN)
+				}
+				if _, ok, err := tx.Consume(ctx, licensor.ConsumeRequest{CounterKey: k, Period: 1, Floating: 1, Max: &max}); err != nil {
+					return err
+				} else if !ok {
+					return errFull
+				}
+				if err := tx.CreateCheckout(ctx, checkout(token, l.ARN)); err != nil {
+					return err
+				}
+				rs := []*licensor.UsageRecord{
+					{Time: t0, Kind: licensor.UsageCheckout, LicenseARN: l.ARN, Token: token, Quantity: 1},
+					{Time: t0, Kind: licensor.UsageCheckout, LicenseARN: l.ARN, Token: token, Quantity: 2},
+				}
+				if err := tx.CreateUsageRecords(ctx, rs); err != nil {
+					return err
+				}
+				c, err := tx.FindCheckoutByToken(ctx, token)
+				if err != nil {
+					return err
+				}
+				if c.Token != token {
+					return fmt.Errorf("checkout %s, want %s", c.Token, token)
+				}
+				if _, err := tx.FindCheckoutByToken(ctx, token+"-none"); licensor.ErrorCode(err) != licensor.ENOTFOUND {
+					return fmt.Errorf("missing checkout: %v", err)
+				}
+				if i%17 == 5 {
+					return errFail
+				}
+				seqs[i] = []int64{rs[0].Seq, rs[1].Seq}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+			if seqs[i][1] <= seqs[i][0] {
+				t.Errorf("%d: seqs %v", i, seqs[i])
+			}
+		case errors.Is(err, errFail) && i%17 == 5, errors.Is(err, errFull):
+		default:
+			t.Errorf("%d: %v", i, err)
+		}
+	}
+	if int64(ok) > limit {
+		t.Errorf("%d succeeded, limit %d", ok, limit)
+	}
+	cs, err := db.FindCounters(ctx, l.ARN)
+	must(t, err)
+	if len(cs) != 1 || cs[0].Floating != int64(ok) {
+		t.Errorf("counters %+v, want %d floating", cs, ok)
+	}
+	active, err := db.CountActiveCheckouts(ctx, l.ARN)
+	must(t, err)
+	if active != ok {
+		t.Errorf("%d checkouts, want %d", active, ok)
+	}
+	us, err := db.FindUsageRecords(ctx, licensor.UsageFilter{Limit: 1000})
+	must(t, err)
+	if len(us) != 2*ok {
+		t.Errorf("%d usage records, want %d", len(us), 2*ok)
+	}
+	for _, u := range us {
+		var i int
+		if _, err := fmt.Sscanf(u.Token, "t%03d", &i); err != nil || errs[i] != nil {
+			t.Errorf("record of failed %s kept", u.Token)
+		}
+	}
+}

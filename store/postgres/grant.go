@@ -23,12 +23,12 @@ var _ licensor.GrantStore = (*DB)(nil)
 // their zero value, come back set, and absent ones come back nil. Field
 // names are part of the stored format: rename none.
 type grantDoc struct {
-	Name              string           `json:"name"`
-	HomeRegion        string           `json:"homeRegion"`
-	StatusReason      string           `json:"statusReason,omitempty"`
-	GrantedOperations []string         `json:"grantedOperations,omitempty"`
-	Options           *grantOptionsDoc `json:"options,omitempty"`
-	Tags              []keyValueDoc    `json:"tags,omitempty"`
+	Name              string                `json:"name"`
+	HomeRegion        string                `json:"homeRegion"`
+	StatusReason      string                `json:"statusReason,omitempty"`
+	GrantedOperations []string              `json:"grantedOperations,omitempty"`
+	Options           *grantOptionsDoc      `json:"options,omitempty"`
+	Tags              []sqlutil.KeyValueDoc `json:"tags,omitempty"`
 }
 
 type grantOptionsDoc struct {
@@ -44,7 +44,7 @@ func encodeGrant(g *licensor.Grant) (string, error) {
 		d.Options = &grantOptionsDoc{ActivationOverrideBehavior: string(o.ActivationOverrideBehavior)}
 	}
 	for _, t := range g.Tags {
-		d.Tags = append(d.Tags, keyValueDoc(t))
+		d.Tags = append(d.Tags, sqlutil.KeyValueDoc(t))
 	}
 	b, err := json.Marshal(&d)
 	if err != nil {

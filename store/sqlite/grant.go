@@ -22,12 +22,12 @@ var _ licensor.GrantStore = (*DB)(nil)
 // absent ones come back nil. Field names are part of the stored format:
 // rename none.
 type grantDoc struct {
-	Name              string           `json:"name"`
-	HomeRegion        string           `json:"homeRegion"`
-	StatusReason      string           `json:"statusReason,omitempty"`
-	GrantedOperations []string         `json:"grantedOperations,omitempty"`
-	Options           *grantOptionsDoc `json:"options,omitempty"`
-	Tags              []keyValueDoc    `json:"tags,omitempty"`
+	Name              string                `json:"name"`
+	HomeRegion        string                `json:"homeRegion"`
+	StatusReason      string                `json:"statusReason,omitempty"`
+	GrantedOperations []string              `json:"grantedOperations,omitempty"`
+	Options           *grantOptionsDoc      `json:"options,omitempty"`
+	Tags              []sqlutil.KeyValueDoc `json:"tags,omitempty"`
 }
 
 type grantOptionsDoc struct {
@@ -43,7 +43,7 @@ func encodeGrant(g *licensor.Grant) ([]byte, error) {
 		d.Options = &grantOptionsDoc{ActivationOverrideBehavior: string(o.ActivationOverrideBehavior)}
 	}
 	for _, t := range g.Tags {
-		d.Tags = append(d.Tags, keyValueDoc(t))
+		d.Tags = append(d.Tags, sqlutil.KeyValueDoc(t))
 	}
 	b, err := json.Marshal(&d)
 	if err != nil {

@@ -17,7 +17,7 @@ func (db *DB) CreateLicense(ctx context.Context, l *licensor.License) error {
 	if l.Version != 1 {
 		return licensor.Errorf(licensor.EINVALID, "The first version of license %s must be 1, not %d.", l.ARN, l.Version)
 	}
-	doc, err := encodeLicense(l)
+	doc, err := sqlutil.EncodeLicense(l)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (db *DB) CreateLicense(ctx context.Context, l *licensor.License) error {
 // makes it current, updating the columns that filters read. Returns
 // ECONFLICT if that version exists and ENOTFOUND if the license does not.
 func (db *DB) CreateLicenseVersion(ctx context.Context, l *licensor.License) error {
-	doc, err := encodeLicense(l)
+	doc, err := sqlutil.EncodeLicense(l)
 	if err != nil {
 		return err
 	}
@@ -333,7 +333,7 @@ func scanLicense(s scanner, overlay bool) (int64, *licensor.License, error) {
 		&l.Version, &status, &created, &doc); err != nil {
 		return 0, nil, err
 	}
-	if err := decodeLicense([]byte(doc), &l); err != nil {
+	if err := sqlutil.DecodeLicense([]byte(doc), &l); err != nil {
 		return 0, nil, err
 	}
 	l.Status = licensor.LicenseStatus(status)

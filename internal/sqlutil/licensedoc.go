@@ -1,4 +1,4 @@
-package postgres
+package sqlutil
 
 import (
 	"encoding/json"
@@ -7,7 +7,8 @@ import (
 )
 
 // licenseDoc is the JSON form of a license version's content, stored in
-// license_versions.doc. It leaves out what has columns of its own (ARN,
+// license_versions.doc by both stores, so a database moved between them
+// (or read by either) means the same. It leaves out what has columns of its own (ARN,
 // account, version, status, creation time) and the lifecycle, which belongs
 // to the license. Optional members are pointers with omitempty, so a value
 // that was set, even to its zero, comes back set, and one that was absent
@@ -23,7 +24,7 @@ type licenseDoc struct {
 	Entitlements             []entitlementDoc `json:"entitlements,omitempty"`
 	ConsumptionConfiguration consumptionDoc   `json:"consumptionConfiguration"`
 	Metadata                 []nameValueDoc   `json:"metadata,omitempty"`
-	Tags                     []keyValueDoc    `json:"tags,omitempty"`
+	Tags                     []KeyValueDoc    `json:"tags,omitempty"`
 }
 
 type issuerDoc struct {
@@ -66,12 +67,14 @@ type nameValueDoc struct {
 	Value string `json:"value"`
 }
 
-type keyValueDoc struct {
+// KeyValueDoc is the stored form of a tag (licenses and grants).
+type KeyValueDoc struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
-func encodeLicense(l *licensor.License) ([]byte, error) {
+// EncodeLicense returns the stored document of a license version.
+func EncodeLicense(l *licensor.License) ([]byte, error) {
 	d := licenseDoc{
 		Name:        l.Name,
 		ProductName: l.ProductName,
@@ -100,7 +103,7 @@ func encodeLicense(l *licensor.License) ([]byte, error) {
 		d.Metadata = append(d.Metadata, nameValueDoc(m))
 	}
 	for _, t := range l.Tags {
-		d.Tags = append(d.Tags, keyValueDoc(t))
+		d.Tags = append(d.Tags, KeyValueDoc(t))
 	}
 	b, err := json.Marshal(&d)
 	if err != nil {
@@ -109,9 +112,9 @@ func encodeLicense(l *licensor.License) ([]byte, error) {
 	return b, nil
 }
 
-// decodeLicense fills l's content fields from a stored document. Empty
+// DecodeLicense fills l's content fields from a stored document. Empty
 // lists come back nil.
-func decodeLicense(b []byte, l *licensor.License) error {
+func DecodeLicense(b []byte, l *licensor.License) error {
 	var d licenseDoc
 	if err := json.Unmarshal(b, &d); err != nil {
 		return licensor.WrapError(licensor.EINTERNAL, err, "Internal error.")
