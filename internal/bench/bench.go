@@ -94,6 +94,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	type checkInRequest struct{ LicenseConsumptionToken string }
 	worker := func() {
+		ct, err := newConnTransport(cfg.Endpoint)
+		if err != nil {
+			errs.Add(1)
+			return
+		}
+		defer ct.close()
+		c := &client.Client{Endpoint: c.Endpoint, Region: c.Region, AccessKeyID: c.AccessKeyID,
+			SecretAccessKey: c.SecretAccessKey, HTTP: &http.Client{Transport: ct}}
 		var myLat, myPair []time.Duration
 		req := checkoutRequest{
 			ProductSKU: sku, CheckoutType: "PROVISIONAL", KeyFingerprint: fp,
