@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -74,5 +75,38 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	}
 	if _, err := db.FindAccountByID(ctx, "999999999999"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBackgroundCheckpoint: commits do not copy the WAL back into the
+// database file; the checkpointer does, within a second.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	size := func() int64 {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	time.Sleep(700 * time.Millisecond) // let the migrations be checkpointed
+	before := size()
+	for i := 0; i < 500; i++ {
+		if err := db.CreateAccount(ctx, &licensor.Account{ID: fmt.Sprintf("%012d", 200000+i), Name: fmt.Sprintf("account %d with a longer name to fill pages", i), CreatedAt: time.Unix(1, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for size() <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes: the WAL was not checkpointed", size())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

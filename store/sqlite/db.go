@@ -57,6 +57,28 @@ type conns struct {
 
 	wstmts, rstmts *stmtCache
 	commits        *committer
+
+	checkpointer    *sql.DB
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
+}
+
+// checkpointInterval is how often the WAL is copied back into the
+// database file (PASSIVE: never blocking the writer or readers).
+const checkpointInterval = 500 * time.Millisecond
+
+func (c *conns) checkpoints() {
+	defer close(c.checkpointsDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stopCheckpoints:
+			return
+		case <-t.C:
+			c.checkpointer.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // NewDB returns an unopened DB for the database file at path.
@@ -103,7 +125,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	// The writer sets the persistent journal mode, so it opens first and
 	// the readers find the file in WAL mode.
 	c.writer, err = sql.Open("sqlite", dsn(path, url.Values{
-		"_pragma": {busyPragma, "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "temp_store(MEMORY)"},
+		"_pragma": {busyPragma, "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)", "temp_store(MEMORY)", "wal_autocheckpoint(0)"},
 		"_txlock": {"immediate"},
 	}))
 	if err != nil {
@@ -137,6 +159,18 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if err := c.reader.PingContext(ctx); err != nil {
 		return fmt.Errorf("open sqlite store %s: %w", path, formatError(err))
 	}
+	// Checkpoints run beside the writer, on a connection of their own, so
+	// that no commit pays for copying the WAL back into the database.
+	c.checkpointer, err = sql.Open("sqlite", dsn(path, url.Values{
+		"_pragma": {busyPragma, "synchronous(FULL)"},
+	}))
+	if err != nil {
+		return fmt.Errorf("open sqlite store: %w", err)
+	}
+	c.checkpointer.SetMaxOpenConns(1)
+	c.stopCheckpoints = make(chan struct{})
+	c.checkpointsDone = make(chan struct{})
+	go c.checkpoints()
 	c.wstmts, c.rstmts = newStmtCache(c.writer), newStmtCache(c.reader)
 	c.commits = newCommitter(c)
 	db.conns = c
@@ -182,6 +216,11 @@ func (c *conns) close() error {
 	var errs []error
 	if c.commits != nil {
 		c.commits.close()
+	}
+	if c.checkpointer != nil {
+		close(c.stopCheckpoints)
+		<-c.checkpointsDone
+		errs = append(errs, c.checkpointer.Close())
 	}
 	if c.wstmts != nil {
 		c.wstmts.close()
