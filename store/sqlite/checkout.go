@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -12,41 +11,10 @@ import (
 	"github.com/licensorhq/licensor/internal/sqlutil"
 )
 
-// checkoutEntitlementDoc is the stored form of one checkout entitlement.
-type checkoutEntitlementDoc struct {
-	Name      string  `json:"n"`
-	Unit      string  `json:"u"`
-	Value     *string `json:"v,omitempty"`
-	Quantity  int64   `json:"q"`
-	Period    int64   `json:"p"`
-	NoCheckIn bool    `json:"x,omitempty"`
-}
-
-func encodeCheckoutEntitlements(es []licensor.CheckoutEntitlement) (string, error) {
-	docs := make([]checkoutEntitlementDoc, len(es))
-	for i, e := range es {
-		docs[i] = checkoutEntitlementDoc{Name: e.Name, Unit: string(e.Unit), Value: e.Value, Quantity: e.Quantity, Period: e.Period, NoCheckIn: e.NoCheckIn}
-	}
-	b, err := json.Marshal(docs)
-	return string(b), err
-}
-
-func decodeCheckoutEntitlements(s string) ([]licensor.CheckoutEntitlement, error) {
-	var docs []checkoutEntitlementDoc
-	if err := json.Unmarshal([]byte(s), &docs); err != nil {
-		return nil, err
-	}
-	out := make([]licensor.CheckoutEntitlement, len(docs))
-	for i, d := range docs {
-		out[i] = licensor.CheckoutEntitlement{Name: d.Name, Unit: licensor.Unit(d.Unit), Value: d.Value, Quantity: d.Quantity, Period: d.Period, NoCheckIn: d.NoCheckIn}
-	}
-	return out, nil
-}
-
 // CreateCheckout inserts a checkout. ECONFLICT if the token exists;
 // ENOTFOUND if the license does not.
 func (db *DB) CreateCheckout(ctx context.Context, c *licensor.Checkout) error {
-	ents, err := encodeCheckoutEntitlements(c.Entitlements)
+	ents, err := sqlutil.EncodeCheckoutEntitlements(c.Entitlements)
 	if err != nil {
 		return formatError(err)
 	}
@@ -72,7 +40,7 @@ func scanCheckout(s scanner) (*licensor.Checkout, error) {
 		return nil, err
 	}
 	var err error
-	if c.Entitlements, err = decodeCheckoutEntitlements(ents); err != nil {
+	if c.Entitlements, err = sqlutil.DecodeCheckoutEntitlements(ents); err != nil {
 		return nil, err
 	}
 	c.Type, c.Status = licensor.CheckoutType(typ), licensor.CheckoutStatus(status)
