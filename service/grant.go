@@ -282,17 +282,10 @@ func (s *Service) GetGrant(ctx context.Context, arn, version string) (*licensor.
 		return nil, err
 	}
 	g, err := visibleGrant(ctx, s.Store, p, arn)
-	if err != nil || version == "" {
-		return g, err
-	}
-	n, err := licensor.ParseVersion("Version", version)
 	if err != nil {
 		return nil, err
 	}
-	if n > g.Version {
-		return nil, licensor.Errorf(licensor.ENOTFOUND, "Grant %s has no version %s.", arn, version)
-	}
-	return s.Store.FindGrantVersion(ctx, arn, n)
+	return atVersion(ctx, "Grant", arn, version, g, g.Version, s.Store.FindGrantVersion)
 }
 
 // nextGrantVersion writes version N+1 of g with the changes applied by

@@ -156,17 +156,27 @@ func (s *Service) GetLicense(ctx context.Context, arn, version string) (*licenso
 		return nil, err
 	}
 	l, err := readableLicense(ctx, s.Store, p, arn)
-	if err != nil || version == "" {
-		return l, err
+	if err != nil {
+		return nil, err
+	}
+	return atVersion(ctx, "License", arn, version, l, l.Version, s.Store.FindLicenseVersion)
+}
+
+// atVersion answers a read of a versioned resource the caller may see:
+// cur when version is "", else the asked-for version, which must exist.
+func atVersion[T any](ctx context.Context, kind, arn, version string, cur *T, current int,
+	find func(ctx context.Context, arn string, version int) (*T, error)) (*T, error) {
+	if version == "" {
+		return cur, nil
 	}
 	n, err := licensor.ParseVersion("Version", version)
 	if err != nil {
 		return nil, err
 	}
-	if n > l.Version {
-		return nil, licensor.Errorf(licensor.ENOTFOUND, "License %s has no version %s.", arn, version)
+	if n > current {
+		return nil, licensor.Errorf(licensor.ENOTFOUND, "%s %s has no version %s.", kind, arn, version)
 	}
-	return s.Store.FindLicenseVersion(ctx, arn, n)
+	return find(ctx, arn, n)
 }
 
 // ListLicenses pages through the licenses the caller issued.

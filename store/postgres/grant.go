@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -15,67 +14,6 @@ import (
 
 var _ licensor.GrantStore = (*DB)(nil)
 
-// grantDoc is the JSON form of a grant version's content, stored in
-// grant_versions.doc, the same as store/sqlite's. It leaves out what has
-// columns of its own: the ARN, the granter, license, parent and grantee
-// (which belong to the grant), the version, status and creation time.
-// Options is a pointer with omitempty, so options that were set, even to
-// their zero value, come back set, and absent ones come back nil. Field
-// names are part of the stored format: rename none.
-type grantDoc struct {
-	Name              string                `json:"name"`
-	HomeRegion        string                `json:"homeRegion"`
-	StatusReason      string                `json:"statusReason,omitempty"`
-	GrantedOperations []string              `json:"grantedOperations,omitempty"`
-	Options           *grantOptionsDoc      `json:"options,omitempty"`
-	Tags              []sqlutil.KeyValueDoc `json:"tags,omitempty"`
-}
-
-type grantOptionsDoc struct {
-	ActivationOverrideBehavior string `json:"activationOverrideBehavior"`
-}
-
-func encodeGrant(g *licensor.Grant) (string, error) {
-	d := grantDoc{Name: g.Name, HomeRegion: g.HomeRegion, StatusReason: g.StatusReason}
-	for _, op := range g.GrantedOperations {
-		d.GrantedOperations = append(d.GrantedOperations, string(op))
-	}
-	if o := g.Options; o != nil {
-		d.Options = &grantOptionsDoc{ActivationOverrideBehavior: string(o.ActivationOverrideBehavior)}
-	}
-	for _, t := range g.Tags {
-		d.Tags = append(d.Tags, sqlutil.KeyValueDoc(t))
-	}
-	b, err := json.Marshal(&d)
-	if err != nil {
-		return "", licensor.WrapError(licensor.EINTERNAL, err, "Internal error.")
-	}
-	return string(b), nil
-}
-
-// decodeGrant fills g's content fields from a stored document. Empty lists
-// come back nil.
-func decodeGrant(b []byte, g *licensor.Grant) error {
-	var d grantDoc
-	if err := json.Unmarshal(b, &d); err != nil {
-		return licensor.WrapError(licensor.EINTERNAL, err, "Internal error.")
-	}
-	g.Name, g.HomeRegion, g.StatusReason = d.Name, d.HomeRegion, d.StatusReason
-	g.GrantedOperations = nil
-	for _, op := range d.GrantedOperations {
-		g.GrantedOperations = append(g.GrantedOperations, licensor.AllowedOperation(op))
-	}
-	g.Options = nil
-	if o := d.Options; o != nil {
-		g.Options = &licensor.GrantOptions{ActivationOverrideBehavior: licensor.ActivationOverrideBehavior(o.ActivationOverrideBehavior)}
-	}
-	g.Tags = nil
-	for _, t := range d.Tags {
-		g.Tags = append(g.Tags, licensor.Tag(t))
-	}
-	return nil
-}
-
 // CreateGrant inserts a new grant whose first version is g. Returns
 // EINVALID unless g.Version is 1, ECONFLICT if the ARN exists and ENOTFOUND
 // if the license does not.
@@ -83,7 +21,8 @@ func (db *DB) CreateGrant(ctx context.Context, g *licensor.Grant) error {
 	if g.Version != 1 {
 		return licensor.Errorf(licensor.EINVALID, "The first version of grant %s must be 1, not %d.", g.ARN, g.Version)
 	}
-	doc, err := encodeGrant(g)
+	docBytes, err := sqlutil.EncodeGrant(g)
+	doc := string(docBytes)
 	if err != nil {
 		return err
 	}
@@ -129,7 +68,8 @@ func (db *DB) CreateGrant(ctx context.Context, g *licensor.Grant) error {
 // grant: EINVALID if g's differ from the first version's. Returns ECONFLICT
 // if that version exists and ENOTFOUND if the grant does not.
 func (db *DB) CreateGrantVersion(ctx context.Context, g *licensor.Grant) error {
-	doc, err := encodeGrant(g)
+	docBytes, err := sqlutil.EncodeGrant(g)
+	doc := string(docBytes)
 	if err != nil {
 		return err
 	}
@@ -323,7 +263,7 @@ func scanGrant(s pgx.Row) (int64, *licensor.Grant, error) {
 		&g.Version, &status, &created, &doc); err != nil {
 		return 0, nil, err
 	}
-	if err := decodeGrant([]byte(doc), &g); err != nil {
+	if err := sqlutil.DecodeGrant([]byte(doc), &g); err != nil {
 		return 0, nil, err
 	}
 	g.Status = licensor.GrantStatus(status)
