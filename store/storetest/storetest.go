@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) licensor.Store) {
 		{"Grant", grantTests},
 		{"FindGrants", findGrantsTests},
 		{"Organization", organizationTests},
+		{"IssuerKey", keyTests},
 	} {
 		t.Run(group.name, func(t *testing.T) {
 			for _, name := range slices.Sorted(maps.Keys(group.tests)) {
