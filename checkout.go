@@ -17,7 +17,16 @@ const (
 	CheckoutProvisional CheckoutType = "PROVISIONAL"
 	// CheckoutPerpetual draws down: units are consumed for good.
 	CheckoutPerpetual CheckoutType = "PERPETUAL"
+	// CheckoutBorrow is a CheckoutBorrowLicense: it floats like a
+	// provisional checkout, for the license's BorrowConfiguration TTL, and
+	// cannot be extended. Not an AWS CheckoutType value: it never reaches
+	// the wire as one.
+	CheckoutBorrow CheckoutType = "BORROW"
 )
+
+// Floats reports whether a checkout's units come back (on check-in or
+// expiry).
+func (t CheckoutType) Floats() bool { return t == CheckoutProvisional || t == CheckoutBorrow }
 
 // CheckoutStatus is the state of one checkout.
 type CheckoutStatus string
@@ -141,6 +150,65 @@ type CheckoutResult struct {
 	IssuedAt            time.Time
 	Expiration          time.Time
 	SignedToken         string
+	CheckoutMetadata    []Metadata // borrow only
+
+	// LicenseVersion and SignKey are what the token is signed from; they
+	// are kept with the answer so a replay signs the same claims. Not on
+	// the wire.
+	LicenseVersion int
+	SignKey        string
+	KeyFingerprint string
+	Beneficiary    string
+}
+
+// DigitalSignatureJWTPS384 is the only DigitalSignatureMethod of
+// CheckoutBorrowLicense: a JWS signed PS384 with the issuer's RSA key.
+const DigitalSignatureJWTPS384 = "JWT_PS384"
+
+// MaxCheckoutMetadata bounds CheckoutBorrowLicense's CheckoutMetadata.
+const MaxCheckoutMetadata = 50
+
+// BorrowInput is a CheckoutBorrowLicense request.
+type BorrowInput struct {
+	LicenseARN             string
+	Entitlements           []EntitlementData
+	DigitalSignatureMethod string
+	NodeID                 string
+	CheckoutMetadata       []Metadata
+	ClientToken            string
+}
+
+// Validate checks the request's constraints. An unknown
+// DigitalSignatureMethod is EUNSUPPORTED, reported after the other checks.
+func (in *BorrowInput) Validate() error {
+	v := &validator{}
+	v.arn("LicenseArn", in.LicenseARN)
+	validateEntitlementData(v, in.Entitlements)
+	if in.DigitalSignatureMethod == "" {
+		v.add("DigitalSignatureMethod", "is required")
+	}
+	v.clientToken("ClientToken", in.ClientToken)
+	v.name("NodeId", in.NodeID, false)
+	if len(in.CheckoutMetadata) > MaxCheckoutMetadata {
+		v.add("CheckoutMetadata", fmt.Sprintf("must contain at most %d entries", MaxCheckoutMetadata))
+	}
+	seen := map[string]bool{}
+	for i, m := range in.CheckoutMetadata {
+		f := fmt.Sprintf("CheckoutMetadata[%d]", i)
+		v.name(f+".Name", m.Name, true)
+		v.length(f+".Value", m.Value, 1024)
+		if seen[m.Name] {
+			v.add(f+".Name", fmt.Sprintf("duplicate name %q", m.Name))
+		}
+		seen[m.Name] = true
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if in.DigitalSignatureMethod != DigitalSignatureJWTPS384 {
+		return Errorf(EUNSUPPORTED, "DigitalSignatureMethod %q is not supported; the only method is JWT_PS384.", in.DigitalSignatureMethod)
+	}
+	return nil
 }
 
 // ExtendResult is the answer to ExtendLicenseConsumption.
@@ -238,6 +306,12 @@ type CheckoutService interface {
 	// ExtendLicenseConsumption pushes a live provisional checkout's
 	// expiration to one TTL from now. ESTATE when it expired or was checked in.
 	ExtendLicenseConsumption(ctx context.Context, token string, dryRun bool) (*ExtendResult, error)
+	// CheckoutBorrowLicense takes entitlements of a license with a
+	// BorrowConfiguration for offline use, all or nothing, and returns a
+	// PS384 token signed with the issuer's RSA key. EINVALID when the
+	// license does not allow borrowing; EUNSUPPORTED for any signature
+	// method but JWT_PS384.
+	CheckoutBorrowLicense(ctx context.Context, in BorrowInput) (*CheckoutResult, error)
 	// GetLicenseUsage reports consumption per entitlement.
 	GetLicenseUsage(ctx context.Context, arn string) (*LicenseUsage, error)
 }

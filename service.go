@@ -9,4 +9,5 @@ type Service interface {
 	CheckoutService
 	GrantService
 	OrganizationService
+	KeyService
 }

@@ -15,6 +15,7 @@ type Store interface {
 	CheckoutStore
 	GrantStore
 	OrganizationStore
+	KeyStore
 
 	// WithTx runs fn in one serializable write transaction. fn's Store
 	// sees and writes inside that transaction; when fn returns an error

@@ -133,3 +133,54 @@ func (h *Handler) getLicenseUsage(ctx context.Context, in *getLicenseUsageReques
 	}
 	return out, nil
 }
+
+type checkoutBorrowLicenseRequest struct {
+	LicenseArn             string                `json:"LicenseArn"`
+	Entitlements           []wireEntitlementData `json:"Entitlements"`
+	DigitalSignatureMethod string                `json:"DigitalSignatureMethod"`
+	NodeId                 string                `json:"NodeId"`
+	CheckoutMetadata       []wireMetadata        `json:"CheckoutMetadata"`
+	ClientToken            string                `json:"ClientToken"`
+}
+
+type checkoutBorrowLicenseResponse struct {
+	LicenseArn              string                `json:"LicenseArn,omitempty"`
+	LicenseConsumptionToken string                `json:"LicenseConsumptionToken,omitempty"`
+	EntitlementsAllowed     []wireEntitlementData `json:"EntitlementsAllowed,omitempty"`
+	NodeId                  string                `json:"NodeId,omitempty"`
+	SignedToken             string                `json:"SignedToken,omitempty"`
+	IssuedAt                string                `json:"IssuedAt,omitempty"`
+	Expiration              string                `json:"Expiration,omitempty"`
+	CheckoutMetadata        []wireMetadata        `json:"CheckoutMetadata,omitempty"`
+}
+
+func (h *Handler) checkoutBorrowLicense(ctx context.Context, in *checkoutBorrowLicenseRequest) (*checkoutBorrowLicenseResponse, error) {
+	md := make([]licensor.Metadata, len(in.CheckoutMetadata))
+	for i, m := range in.CheckoutMetadata {
+		md[i] = licensor.Metadata{Name: m.Name, Value: m.Value}
+	}
+	res, err := h.Service.CheckoutBorrowLicense(ctx, licensor.BorrowInput{
+		LicenseARN:             in.LicenseArn,
+		Entitlements:           entitlementDataFromWire(in.Entitlements),
+		DigitalSignatureMethod: in.DigitalSignatureMethod,
+		NodeID:                 in.NodeId,
+		CheckoutMetadata:       md,
+		ClientToken:            in.ClientToken,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &checkoutBorrowLicenseResponse{
+		LicenseArn:              res.LicenseARN,
+		LicenseConsumptionToken: res.ConsumptionToken,
+		EntitlementsAllowed:     entitlementDataToWire(res.EntitlementsAllowed),
+		NodeId:                  res.NodeID,
+		SignedToken:             res.SignedToken,
+		IssuedAt:                licensor.FormatTime(res.IssuedAt),
+		Expiration:              licensor.FormatTime(res.Expiration),
+	}
+	for _, m := range res.CheckoutMetadata {
+		out.CheckoutMetadata = append(out.CheckoutMetadata, wireMetadata{Name: m.Name, Value: m.Value})
+	}
+	return out, nil
+}

@@ -61,6 +61,7 @@ func NewHandler(svc licensor.Service, auth licensor.Authenticator, v Verifier, l
 		TargetPrefix + "DeleteLicense":        op(h.deleteLicense),
 
 		TargetPrefix + "CheckoutLicense":          op(h.checkoutLicense),
+		TargetPrefix + "CheckoutBorrowLicense":    op(h.checkoutBorrowLicense),
 		TargetPrefix + "CheckInLicense":           op(h.checkInLicense),
 		TargetPrefix + "ExtendLicenseConsumption": op(h.extendLicenseConsumption),
 		TargetPrefix + "GetLicenseUsage":          op(h.getLicenseUsage),
@@ -89,6 +90,11 @@ func NewHandler(svc licensor.Service, auth licensor.Authenticator, v Verifier, l
 		AdminTargetPrefix + "ListAccessKeys":  op(h.listAccessKeys),
 		AdminTargetPrefix + "UpdateAccessKey": op(h.updateAccessKey),
 		AdminTargetPrefix + "DeleteAccessKey": op(h.deleteAccessKey),
+
+		AdminTargetPrefix + "CreateKey":  op(h.createKey),
+		AdminTargetPrefix + "ListKeys":   op(h.listKeys),
+		AdminTargetPrefix + "RotateKey":  op(h.rotateKey),
+		AdminTargetPrefix + "DisableKey": op(h.disableKey),
 	}
 	return h
 }

@@ -22,6 +22,7 @@ type fakeService struct {
 	// calling one panics on the nil interface.
 	licensor.GrantService
 	licensor.OrganizationService
+	licensor.KeyService
 
 	CreateLicenseFn func(ctx context.Context, in licensor.CreateLicenseInput) (*licensor.License, error)
 
@@ -100,6 +101,11 @@ func (s *fakeService) DeleteAccessKey(context.Context, string) error {
 }
 
 func (s *fakeService) CheckoutLicense(context.Context, licensor.CheckoutInput) (*licensor.CheckoutResult, error) {
+	s.calls++
+	return nil, errUnused
+}
+
+func (s *fakeService) CheckoutBorrowLicense(context.Context, licensor.BorrowInput) (*licensor.CheckoutResult, error) {
 	s.calls++
 	return nil, errUnused
 }

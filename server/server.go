@@ -22,6 +22,9 @@ type Server struct {
 	Addr   string       // listen address, e.g. 127.0.0.1:8080 (":0" in tests)
 	API    http.Handler // the AWS JSON 1.1 endpoint (awsapi.Handler)
 	Health func(ctx context.Context) error
+	// JWKS returns the JSON Web Key Set of the issuer keys, served
+	// unauthenticated at /.well-known/jwks.json. Nil: not served.
+	JWKS   func(ctx context.Context) ([]byte, error)
 	Logger *slog.Logger
 
 	ln  net.Listener
@@ -71,7 +74,28 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /{$}", s.API)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	if s.JWKS != nil {
+		mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	}
 	return s.middleware(mux)
+}
+
+// jwksMaxAge is how long verifiers may cache the key set. Short, so a
+// rotated-in key is fetched soon; a verifier meeting an unknown kid should
+// fetch again anyway.
+const jwksMaxAge = "max-age=60"
+
+func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.JWKS(r.Context())
+	if err != nil {
+		s.Logger.ErrorContext(r.Context(), "jwks", "err", err)
+		http.Error(w, "key set unavailable\n", http.StatusServiceUnavailable)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/jwk-set+json")
+	h.Set("Cache-Control", "public, "+jwksMaxAge)
+	w.Write(doc)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -46,6 +46,12 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 	if err != nil {
 		return nil, fmt.Errorf("checkout %s: %w", in.ProductSKU, err)
 	}
+	// Signing runs after the commit, off the store's writer. A replay signs
+	// the recorded claims again: Ed25519 is deterministic, so the token is
+	// the same unless the key was rotated meanwhile.
+	if res.SignedToken, err = s.signCheckout(ctx, issuer, &res, false); err != nil {
+		return nil, fmt.Errorf("checkout %s: %w", in.ProductSKU, err)
+	}
 	return &res, nil
 }
 
@@ -237,13 +243,7 @@ func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.P
 		if err := tx.CreateUsageRecords(ctx, records); err != nil {
 			return err
 		}
-		*res = licensor.CheckoutResult{
-			CheckoutType: c.Type, LicenseARN: l.ARN, ConsumptionToken: c.Token, NodeID: c.NodeID,
-			IssuedAt: c.IssuedAt, Expiration: c.Expiration,
-		}
-		for _, e := range c.Entitlements {
-			res.EntitlementsAllowed = append(res.EntitlementsAllowed, licensor.EntitlementData{Name: e.Name, Unit: e.Unit, Value: e.Value})
-		}
+		*res = checkoutResult(l, c)
 		return nil
 	}
 	return lastErr
@@ -268,7 +268,7 @@ func (s *Service) consume(ctx context.Context, tx licensor.Store, l *licensor.Li
 	expired := false
 	for _, it := range items {
 		r := licensor.ConsumeRequest{CounterKey: licensor.CounterKey{LicenseARN: l.ARN, Entitlement: it.ent.Name}, Period: period}
-		if c.Type == licensor.CheckoutProvisional {
+		if c.Type.Floats() {
 			r.Floating = it.quantity
 		} else {
 			r.Drawdown = it.quantity
@@ -400,8 +400,11 @@ func (s *Service) CheckInLicense(ctx context.Context, token, beneficiary string)
 		if err := authorizeOnLicense(ctx, tx, p, &licensor.License{ARN: c.LicenseARN, AccountID: c.IssuerAccount}, licensor.OpCheckInLicense); err != nil {
 			return err
 		}
-		if c.Type == licensor.CheckoutProvisional {
+		if c.Type.Floats() {
 			for _, e := range c.Entitlements {
+				if e.NoCheckIn && c.Type == licensor.CheckoutBorrow {
+					return licensor.Errorf(licensor.ECONFLICT, "License %s does not allow early check-in of borrowed entitlements; they return when the borrow expires at %s.", c.LicenseARN, licensor.FormatTime(c.Expiration))
+				}
 				if e.NoCheckIn {
 					return licensor.Errorf(licensor.ECONFLICT, "Entitlement %s of license %s does not allow check-in; its units return when the checkout expires at %s.", e.Name, c.LicenseARN, licensor.FormatTime(c.Expiration))
 				}
@@ -416,7 +419,7 @@ func (s *Service) release(ctx context.Context, tx licensor.Store, c *licensor.Ch
 	records := make([]*licensor.UsageRecord, 0, len(c.Entitlements))
 	for _, e := range c.Entitlements {
 		var q int64
-		if c.Type == licensor.CheckoutProvisional {
+		if c.Type.Floats() {
 			q = e.Quantity
 			if err := tx.Release(ctx, licensor.CounterKey{LicenseARN: c.LicenseARN, Entitlement: e.Name}, q); err != nil {
 				return err
@@ -478,6 +481,9 @@ func (s *Service) ExtendLicenseConsumption(ctx context.Context, token string, dr
 			return err
 		}
 		if c.Type != licensor.CheckoutProvisional {
+			if c.Type == licensor.CheckoutBorrow {
+				return licensor.Errorf(licensor.ESTATE, "Borrowed checkouts cannot be extended: their signed token fixes the expiration. Borrow again.")
+			}
 			return licensor.Errorf(licensor.ESTATE, "Only provisional checkouts can be extended; %s is %s.", token, c.Type)
 		}
 		if c.Status != licensor.CheckoutActive || !now.Before(c.Expiration) {

@@ -39,6 +39,9 @@ func (s *Service) CreateLicense(ctx context.Context, in licensor.CreateLicenseIn
 		CreateTime:  s.now(),
 	}
 	applyFields(l, p.AccountID, &in.LicenseFields)
+	if err := s.prepareIssuerKeys(ctx, p.AccountID, &in.LicenseFields); err != nil {
+		return nil, err
+	}
 	hash, err := requestHash(in)
 	if err != nil {
 		return nil, err
@@ -98,6 +101,9 @@ func (s *Service) CreateLicenseVersion(ctx context.Context, in licensor.CreateLi
 		return nil, err
 	}
 	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.prepareIssuerKeys(ctx, p.AccountID, &in.LicenseFields); err != nil {
 		return nil, err
 	}
 	hash, err := requestHash(in)
@@ -261,4 +267,24 @@ func (s *Service) DeleteLicense(ctx context.Context, arn, sourceVersion string) 
 	s.licenses.clear()
 	s.Logger.InfoContext(ctx, "license deleted", "license", arn, "account", p.AccountID)
 	return res, nil
+}
+
+// prepareIssuerKeys checks a license's Issuer.SignKey and makes sure the
+// account has the keys its tokens will be signed with — the fast key, and
+// the RSA key when the license can be borrowed — so that neither the first
+// checkout nor the first borrow generates one. Runs before the license's
+// transaction: RSA generation takes a while.
+func (s *Service) prepareIssuerKeys(ctx context.Context, account string, f *licensor.LicenseFields) error {
+	if err := s.checkSignKey(ctx, account, f.Issuer.SignKey); err != nil {
+		return err
+	}
+	if _, err := s.tokenSigner(ctx, account, f.Issuer.SignKey, false); err != nil {
+		return err
+	}
+	if f.ConsumptionConfiguration.Borrow != nil {
+		if _, err := s.tokenSigner(ctx, account, f.Issuer.SignKey, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -25,6 +25,7 @@ type Service struct {
 
 	keys     *keyCache
 	licenses *licenseCache
+	ring     *keyring
 }
 
 var _ licensor.Service = (*Service)(nil)
@@ -52,6 +53,9 @@ func (s *Service) init() {
 	}
 	if s.licenses == nil {
 		s.licenses = newLicenseCache(s.Now)
+	}
+	if s.ring == nil {
+		s.ring = s.newKeyring()
 	}
 }
 

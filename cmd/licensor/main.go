@@ -45,6 +45,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv env) *cobra.Command {
 		newAccountCmd(stdout, getenv),
 		newAccessKeyCmd(stdout, getenv),
 		newOrgCmd(stdout, getenv),
+		newKeyCmd(stdout, getenv),
 		newBenchCmd(stdout, stderr, getenv),
 	)
 	return root

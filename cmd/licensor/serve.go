@@ -15,6 +15,9 @@ import (
 
 	"github.com/licensorhq/licensor"
 	"github.com/licensorhq/licensor/awsapi"
+	"github.com/licensorhq/licensor/keys"
+	"github.com/licensorhq/licensor/keys/filekey"
+	"github.com/licensorhq/licensor/keys/pkcs11"
 	"github.com/licensorhq/licensor/seal"
 	"github.com/licensorhq/licensor/server"
 	"github.com/licensorhq/licensor/service"
@@ -33,6 +36,7 @@ type serveConfig struct {
 	LogLevel     string
 	JobInterval  time.Duration
 	ShutdownWait time.Duration
+	PKCS11       string
 }
 
 func newServeCmd(stderr io.Writer, getenv env) *cobra.Command {
@@ -47,8 +51,11 @@ Environment:
       root credentials, used on first start with an empty store; when unset
       they are generated and written to <data>/root-credentials (mode 0600).
   LICENSOR_MASTER_KEY
-      32 random bytes, standard base64, encrypting secrets at rest; when
-      unset one is generated into <data>/master.key (mode 0600).`,
+      32 random bytes, standard base64, encrypting secrets and db: issuer
+      keys at rest; when unset one is generated into <data>/master.key
+      (mode 0600).
+  LICENSOR_PKCS11
+      the default of --pkcs11.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), cfg, stderr, getenv)
@@ -63,6 +70,7 @@ Environment:
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.DurationVar(&cfg.JobInterval, "job-interval", 30*time.Second, "how often background jobs (expiry, purge) run")
 	f.DurationVar(&cfg.ShutdownWait, "shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
+	f.StringVar(&cfg.PKCS11, "pkcs11", getenv("LICENSOR_PKCS11"), "PKCS#11 token holding issuer keys, as an RFC 7512 URI: pkcs11:token=LABEL?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/path/to/pin (binaries built with -tags pkcs11)")
 	return cmd
 }
 
@@ -106,6 +114,7 @@ type app struct {
 	Getenv env
 
 	store    licensor.Store
+	hsm      keys.KeyManager
 	svc      *service.Service
 	srv      *server.Server
 	stopJobs context.CancelFunc
@@ -149,6 +158,16 @@ func (a *app) Open(ctx context.Context) error {
 
 	a.svc = service.New(a.store, box, cfg.Region)
 	a.svc.Logger = logger
+	a.svc.UseKeyProvider(filekey.Scheme, filekey.New())
+	if cfg.PKCS11 != "" {
+		km, err := pkcs11.Open(ctx, cfg.PKCS11)
+		if err != nil {
+			return fmt.Errorf("--pkcs11: %w", err)
+		}
+		a.hsm = km
+		a.svc.UseKeyProvider("pkcs11", km)
+		logger.Info("PKCS#11 key provider ready")
+	}
 	rootKey, err := a.svc.Bootstrap(ctx, getenv("LICENSOR_ROOT_ACCESS_KEY_ID"), getenv("LICENSOR_ROOT_SECRET_ACCESS_KEY"))
 	if err != nil {
 		return fmt.Errorf("root credentials: %w", err)
@@ -185,6 +204,7 @@ func (a *app) Open(ctx context.Context) error {
 			_, err := a.store.FindAccountByID(ctx, licensor.RootAccountID)
 			return err
 		},
+		JWKS: a.svc.JWKS,
 	}
 	if err := a.srv.Open(); err != nil {
 		return err
@@ -213,6 +233,9 @@ func (a *app) Close(ctx context.Context) error {
 	}
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
+	}
+	if a.hsm != nil {
+		errs = append(errs, a.hsm.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -145,7 +145,7 @@ func (db *DB) CheckInCheckout(ctx context.Context, token string) (*licensor.Chec
 func (db *DB) FindExpiredCheckouts(ctx context.Context, arn string, t time.Time, limit int) ([]*licensor.Checkout, error) {
 	var p params
 	query := `SELECT ` + checkoutColumns + ` FROM checkouts
-		WHERE status = 'ACTIVE' AND type = 'PROVISIONAL' AND expiration <= ` + p.add(sqlutil.Truncate(t))
+		WHERE status = 'ACTIVE' AND type <> 'PERPETUAL' AND expiration <= ` + p.add(sqlutil.Truncate(t))
 	if arn != "" {
 		query += ` AND license_arn = ` + p.add(arn)
 	}

@@ -114,7 +114,7 @@ func (db *DB) CheckInCheckout(ctx context.Context, token string) (*licensor.Chec
 // FindExpiredCheckouts returns ACTIVE provisional checkouts expired at t.
 func (db *DB) FindExpiredCheckouts(ctx context.Context, arn string, t time.Time, limit int) ([]*licensor.Checkout, error) {
 	query := `SELECT ` + checkoutColumns + ` FROM checkouts
-		WHERE status = 'ACTIVE' AND type = 'PROVISIONAL' AND expiration <= ?`
+		WHERE status = 'ACTIVE' AND type <> 'PERPETUAL' AND expiration <= ?`
 	args := []any{sqlutil.Micros(t)}
 	if arn != "" {
 		query += ` AND license_arn = ?`
