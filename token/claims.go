@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // TimeFormat is the layout of the issuedAt and expiration claims: ISO 8601
@@ -119,39 +121,159 @@ func (c *Claims) validate() error {
 		return fmt.Errorf("token: claims: Expiration is required")
 	case !c.Expiration.After(c.IssuedAt):
 		return fmt.Errorf("token: claims: Expiration must be after IssuedAt")
+	case !inRange(c.IssuedAt) || !inRange(c.Expiration) || !c.NotBefore.IsZero() && !inRange(c.NotBefore):
+		return fmt.Errorf("token: claims: times must be between 1970 and 9999")
 	}
 	return nil
 }
 
-// marshal returns the JSON payload of c. Times are written at millisecond
-// precision in the ISO claims and whole seconds in the numeric ones.
-func (c *Claims) marshal() ([]byte, error) {
+// appendClaims appends the JSON payload of c to dst. Times are written at
+// millisecond precision in the ISO claims and whole seconds in the numeric
+// ones. The output is byte for byte what encoding/json makes of the
+// equivalent wireClaims (the tests hold the two together); it is written
+// by hand because signing is on the checkout path and reflection was most
+// of its cost besides the signature.
+func appendClaims(dst []byte, c *Claims) []byte {
 	iat, exp := c.IssuedAt.UTC().Truncate(time.Millisecond), c.Expiration.UTC().Truncate(time.Millisecond)
-	w := wireClaims{
-		Iss:                     c.Issuer,
-		Sub:                     c.LicenseARN,
-		Aud:                     audience(c.Audience),
-		Iat:                     json.Number(strconv.FormatInt(iat.Unix(), 10)),
-		Exp:                     json.Number(strconv.FormatInt(exp.Unix(), 10)),
-		Jti:                     c.ConsumptionToken,
-		LicenseArn:              c.LicenseARN,
-		LicenseVersion:          c.LicenseVersion,
-		EntitlementsAllowed:     c.EntitlementsAllowed,
-		NodeID:                  c.NodeID,
-		Beneficiary:             c.Beneficiary,
-		CheckoutType:            c.CheckoutType,
-		CheckoutMetadata:        c.CheckoutMetadata,
-		LicenseConsumptionToken: c.ConsumptionToken,
-		IssuedAt:                iat.Format(TimeFormat),
-		Expiration:              exp.Format(TimeFormat),
+	dst = append(dst, `{"iss":`...)
+	dst = appendString(dst, c.Issuer)
+	dst = append(dst, `,"sub":`...)
+	dst = appendString(dst, c.LicenseARN)
+	switch len(c.Audience) {
+	case 0:
+	case 1:
+		dst = append(dst, `,"aud":`...)
+		dst = appendString(dst, c.Audience[0])
+	default:
+		dst = append(dst, `,"aud":[`...)
+		for i, a := range c.Audience {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, a)
+		}
+		dst = append(dst, ']')
 	}
-	if w.EntitlementsAllowed == nil {
-		w.EntitlementsAllowed = []Entitlement{}
-	}
+	dst = append(dst, `,"iat":`...)
+	dst = strconv.AppendInt(dst, iat.Unix(), 10)
+	dst = append(dst, `,"exp":`...)
+	dst = strconv.AppendInt(dst, exp.Unix(), 10)
 	if !c.NotBefore.IsZero() {
-		w.Nbf = json.Number(strconv.FormatInt(c.NotBefore.Unix(), 10))
+		dst = append(dst, `,"nbf":`...)
+		dst = strconv.AppendInt(dst, c.NotBefore.Unix(), 10)
 	}
-	return json.Marshal(&w)
+	dst = append(dst, `,"jti":`...)
+	dst = appendString(dst, c.ConsumptionToken)
+	dst = append(dst, `,"licenseArn":`...)
+	dst = appendString(dst, c.LicenseARN)
+	dst = appendOptional(dst, `,"licenseVersion":`, c.LicenseVersion)
+	dst = append(dst, `,"entitlementsAllowed":[`...)
+	for i, e := range c.EntitlementsAllowed {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"name":`...)
+		dst = appendString(dst, e.Name)
+		dst = append(dst, `,"unit":`...)
+		dst = appendString(dst, e.Unit)
+		if e.Value != nil {
+			dst = append(dst, `,"value":`...)
+			dst = appendString(dst, *e.Value)
+		}
+		dst = append(dst, '}')
+	}
+	dst = append(dst, ']')
+	dst = appendOptional(dst, `,"nodeId":`, c.NodeID)
+	dst = appendOptional(dst, `,"beneficiary":`, c.Beneficiary)
+	dst = appendOptional(dst, `,"checkoutType":`, c.CheckoutType)
+	if len(c.CheckoutMetadata) > 0 {
+		dst = append(dst, `,"checkoutMetadata":{`...)
+		// encoding/json sorts map keys; so must we, for one encoding.
+		var small [8]string
+		keys := small[:0]
+		for k := range c.CheckoutMetadata {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, k)
+			dst = append(dst, ':')
+			dst = appendString(dst, c.CheckoutMetadata[k])
+		}
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"licenseConsumptionToken":`...)
+	dst = appendString(dst, c.ConsumptionToken)
+	dst = append(dst, `,"issuedAt":"`...)
+	dst = iat.AppendFormat(dst, TimeFormat)
+	dst = append(dst, `","expiration":"`...)
+	dst = exp.AppendFormat(dst, TimeFormat)
+	return append(dst, `"}`...)
+}
+
+// appendOptional appends member and s unless s is empty (omitempty).
+func appendOptional(dst []byte, member, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	return appendString(append(dst, member...), s)
+}
+
+// appendString appends s as a JSON string exactly as encoding/json writes
+// it: <, >, &, U+2028 and U+2029 escaped, and invalid UTF-8 replaced by
+// U+FFFD.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // parseClaims decodes a verified payload. The registered claims are
@@ -242,6 +364,9 @@ func numericDate(n json.Number) (time.Time, error) {
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }
+
+// inRange reports whether t is a NumericDate that TimeFormat can write.
+func inRange(t time.Time) bool { u := t.Unix(); return u >= 0 && u < maxUnix }
 
 // maxUnix is the start of year 10000, the last time TimeFormat can write.
 const maxUnix = 253402300800

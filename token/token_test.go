@@ -15,6 +15,7 @@ import (
 	"errors"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -235,20 +236,58 @@ func TestIndependentVerification(t *testing.T) {
 // mustSign for an opaque signer keeps alg and kid of k.
 func (o opaque) key(k testKey) testKey { return testKey{k.alg, k.kid, o} }
 
-// TestGoJOSEInterop checks both directions against go-jose's own
-// verification and signing: go-jose accepts our tokens, and we accept
-// tokens go-jose signs from the raw private keys.
+// TestGoJOSEInterop checks both directions against go-jose, an
+// independent JOSE implementation: go-jose verifies our tokens with the
+// keys it reads from our JWKS, and we verify tokens go-jose signs from the
+// raw private keys.
 func TestGoJOSEInterop(t *testing.T) {
 	v := mustVerifier(t, token.VerifyOptions{})
+	jwks, err := token.JWKS(publicKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(jwks, &set); err != nil {
+		t.Fatalf("go-jose cannot read our JWKS: %v", err)
+	}
 	for _, k := range testKeys() {
 		t.Run(k.alg, func(t *testing.T) {
-			tok := mustSign(t, k, testClaims())
-			obj, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(k.alg)})
+			keys := set.Key(k.kid)
+			if len(keys) != 1 || !keys[0].Valid() || !keys[0].IsPublic() || keys[0].Algorithm != k.alg || keys[0].Use != "sig" {
+				t.Fatalf("go-jose reads key %s as %+v", k.kid, keys)
+			}
+			s, err := token.NewSigner(k.signer, k.kid)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := obj.Verify(k.signer.Public()); err != nil {
+			c := testClaims()
+			tok, err := s.Sign(&c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(k.alg)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(obj.Signatures) != 1 || obj.Signatures[0].Protected.KeyID != k.kid {
+				t.Fatalf("go-jose reads header %+v", obj.Signatures)
+			}
+			payload, err := obj.Verify(keys[0])
+			if err != nil {
 				t.Fatalf("go-jose rejects our token: %v", err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(payload, &m); err != nil || m["iss"] != issuer || m["jti"] != consume {
+				t.Fatalf("go-jose reads claims %s (%v)", payload, err)
+			}
+			// A token from another key under the same kid must fail in
+			// go-jose too: the cross-check has teeth.
+			other := otherKeys()[slices.IndexFunc(otherKeys(), func(o testKey) bool { return o.alg == k.alg })]
+			bad := mustSign(t, other, testClaims())
+			if obj, err := jose.ParseSigned(bad, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(k.alg)}); err == nil {
+				if _, err := obj.Verify(keys[0]); err == nil {
+					t.Fatal("go-jose accepts a token signed by another key")
+				}
 			}
 
 			theirs, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.alg), Key: k.signer},
@@ -256,17 +295,69 @@ func TestGoJOSEInterop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			payload := []byte(`{"iss":"` + issuer + `","sub":"` + arn + `","jti":"x","iat":` +
+			payload = []byte(`{"iss":"` + issuer + `","sub":"` + arn + `","jti":"x","iat":` +
 				itoa(t0.Unix()) + `,"exp":` + itoa(t0.Add(time.Hour).Unix()) + `}`)
 			sobj, err := theirs.Sign(payload)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctok, _ := sobj.CompactSerialize()
-			if _, err := v.Verify(ctok); err != nil {
+			got, err := v.Verify(ctok)
+			if err != nil {
 				t.Fatalf("we reject go-jose's token: %v", err)
 			}
+			if got.Issuer != issuer || got.LicenseARN != arn || got.ConsumptionToken != "x" {
+				t.Errorf("claims of go-jose's token = %+v", got)
+			}
 		})
+	}
+}
+
+// TestSigner checks the Signer's accessors and that its header is the
+// JSON of alg, kid and typ, escaped where kid needs it.
+func TestSigner(t *testing.T) {
+	for _, k := range testKeys() {
+		kid := k.kid + ` "quoted" <&> é`
+		s, err := token.NewSigner(opaque{k.signer}, kid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Algorithm() != k.alg || s.KeyID() != kid {
+			t.Errorf("Algorithm, KeyID = %q, %q; want %q, %q", s.Algorithm(), s.KeyID(), k.alg, kid)
+		}
+		c := testClaims()
+		tok, err := s.Sign(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hdr map[string]string
+		mustDecodeJSON(t, strings.Split(tok, ".")[0], &hdr)
+		if len(hdr) != 3 || hdr["alg"] != k.alg || hdr["kid"] != kid || hdr["typ"] != "JWT" {
+			t.Errorf("header = %v", hdr)
+		}
+		// Two tokens from one Signer share the header and nothing else
+		// needs state: the second verifies as well.
+		c.ConsumptionToken = "second"
+		tok2, err := s.Sign(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk := token.PublicKey{KeyID: kid, Key: k.signer.Public()}
+		v, err := token.NewVerifier([]token.PublicKey{pk}, token.VerifyOptions{Issuer: issuer, Now: func() time.Time { return t0 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range []string{tok, tok2} {
+			if _, err := v.Verify(tk); err != nil {
+				t.Errorf("%s: %v", k.alg, err)
+			}
+		}
+		if _, err := s.Sign(&token.Claims{}); err == nil {
+			t.Error("Sign of empty claims: want an error")
+		}
+	}
+	if _, err := token.NewSigner(nil, "k"); err == nil {
+		t.Error("nil signer: want an error")
 	}
 }
 
@@ -298,6 +389,37 @@ func TestEveryByteFlip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEverySubstitution replaces each byte of a short token with every
+// other byte a token may hold: no variant verifies.
+func TestEverySubstitution(t *testing.T) {
+	k := testKeys()[0]
+	v := mustVerifier(t, token.VerifyOptions{})
+	tok := forge(t, &k, `{"alg":"EdDSA","kid":"ed-1"}`, `{"iss":"`+issuer+`","exp":`+itoa(t0.Add(time.Hour).Unix())+`}`, nil)
+	if _, err := v.Verify(tok); err != nil {
+		t.Fatal(err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+	n := 0
+	for i := 0; i < len(tok); i++ {
+		for j := 0; j < len(alphabet); j++ {
+			if alphabet[j] == tok[i] {
+				continue
+			}
+			b := []byte(tok)
+			b[i] = alphabet[j]
+			if _, err := v.Verify(string(b)); err == nil {
+				t.Fatalf("byte %d = %q: altered token verifies", i, alphabet[j])
+			}
+			n++
+		}
+		// Deleting the byte fails as well.
+		if _, err := v.Verify(tok[:i] + tok[i+1:]); err == nil {
+			t.Fatalf("token without byte %d verifies", i)
+		}
+	}
+	t.Logf("%d-byte token, %d variants rejected", len(tok), n)
 }
 
 // forge builds a compact JWS from raw header and claims JSON, signed by k
@@ -508,6 +630,79 @@ func TestKeyBoundToIssuer(t *testing.T) {
 	}
 }
 
+// TestKeyBoundToAccount: a key with Account signs for every issuer name
+// of that account and for no other account.
+func TestKeyBoundToAccount(t *testing.T) {
+	ed := testKeys()[0]
+	pk := token.PublicKey{KeyID: "ed-1", Key: ed.signer.Public(), Account: "111122223333"}
+	for _, tt := range []struct {
+		iss  string
+		want error
+	}{
+		{issuer, nil},
+		{"aws:111122223333:Another Issuer:issuer-fingerprint", nil},
+		{"aws:111122223333:a:b:issuer-fingerprint", nil},
+		{"aws:999988887777:Example Vendor:issuer-fingerprint", token.ErrWrongIssuer},
+		{"aws:1111222233334:Example Vendor:issuer-fingerprint", token.ErrWrongIssuer},
+		{"aws:11112222333:Example Vendor:issuer-fingerprint", token.ErrWrongIssuer},
+		{"aws:111122223333::issuer-fingerprint", token.ErrWrongIssuer},
+		{"aws:111122223333:Example Vendor:issuer-fingerprintX", token.ErrWrongIssuer},
+		{"aws:111122223333:Example Vendor", token.ErrWrongIssuer},
+		{"AWS:111122223333:Example Vendor:issuer-fingerprint", token.ErrWrongIssuer},
+		{"111122223333", token.ErrWrongIssuer},
+	} {
+		t.Run(tt.iss, func(t *testing.T) {
+			v, err := token.NewVerifier([]token.PublicKey{pk}, token.VerifyOptions{Issuer: tt.iss, Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := testClaims()
+			c.Issuer = tt.iss
+			if _, err := v.Verify(mustSign(t, ed, c)); !errors.Is(err, tt.want) {
+				t.Fatalf("Verify = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	// Account and Issuer together must agree.
+	for _, bad := range []token.PublicKey{
+		{KeyID: "a", Key: ed.signer, Account: "12345"},
+		{KeyID: "a", Key: ed.signer, Account: "11112222333x"},
+		{KeyID: "a", Key: ed.signer, Account: "999988887777", Issuer: issuer},
+	} {
+		if _, err := token.NewVerifier([]token.PublicKey{bad}, token.VerifyOptions{Issuer: issuer}); err == nil {
+			t.Errorf("NewVerifier(%+v): want an error", bad)
+		}
+		if _, err := token.JWKS([]token.PublicKey{bad}); err == nil {
+			t.Errorf("JWKS(%+v): want an error", bad)
+		}
+	}
+	if _, err := token.NewVerifier([]token.PublicKey{{KeyID: "a", Key: ed.signer, Account: "111122223333", Issuer: issuer}}, token.VerifyOptions{Issuer: issuer}); err != nil {
+		t.Errorf("Account with an Issuer of it: %v", err)
+	}
+}
+
+// TestThumbprintPins: only keys whose thumbprint is pinned are trusted.
+func TestThumbprintPins(t *testing.T) {
+	keys := testKeys()
+	tp, err := token.Thumbprint(keys[1].signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mustVerifier(t, token.VerifyOptions{Thumbprints: []string{"not-a-thumbprint", tp}})
+	if _, err := v.Verify(mustSign(t, keys[1], testClaims())); err != nil {
+		t.Errorf("pinned key: %v", err)
+	}
+	for _, k := range []testKey{keys[0], keys[2]} {
+		if _, err := v.Verify(mustSign(t, k, testClaims())); !errors.Is(err, token.ErrUnknownKey) {
+			t.Errorf("%s, not pinned: Verify = %v, want ErrUnknownKey", k.alg, err)
+		}
+	}
+	other, _ := token.Thumbprint(otherKeys()[1].signer)
+	if _, err := token.NewVerifier(publicKeys(), token.VerifyOptions{Issuer: issuer, Thumbprints: []string{other}}); err == nil {
+		t.Error("no key pinned: want an error")
+	}
+}
+
 func TestSignRejects(t *testing.T) {
 	keys := testKeys()
 	ec384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
@@ -603,18 +798,25 @@ func BenchmarkVerifyEd25519(b *testing.B) { benchmarkVerify(b, 0) }
 func BenchmarkVerifyES256(b *testing.B)   { benchmarkVerify(b, 1) }
 func BenchmarkVerifyPS384(b *testing.B)   { benchmarkVerify(b, 2) }
 
+// benchmarkSign measures a Signer, as the checkout path keeps one per
+// key.
 func benchmarkSign(b *testing.B, i int) {
 	k := testKeys()[i]
 	c := testClaims()
+	s, err := token.NewSigner(k.signer, k.kid)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := token.Sign(k.signer, k.kid, k.alg, c); err != nil {
+		if _, err := s.Sign(&c); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signatures/s")
 }
 
-func BenchmarkSignEd25519(b *testing.B) { benchmarkSign(b, 0) }
-func BenchmarkSignES256(b *testing.B)   { benchmarkSign(b, 1) }
-func BenchmarkSignPS384(b *testing.B)   { benchmarkSign(b, 2) }
+func BenchmarkSignEdDSA(b *testing.B) { benchmarkSign(b, 0) }
+func BenchmarkSignES256(b *testing.B) { benchmarkSign(b, 1) }
+func BenchmarkSignPS384(b *testing.B) { benchmarkSign(b, 2) }

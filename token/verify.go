@@ -65,6 +65,12 @@ type VerifyOptions struct {
 	// ClockSkew is the allowance applied to exp, nbf and iat:
 	// DefaultClockSkew when zero, none when negative.
 	ClockSkew time.Duration
+	// Thumbprints, when set, pins keys by their RFC 7638 SHA-256
+	// thumbprint (see Thumbprint): NewVerifier drops every key whose
+	// thumbprint is not listed, so that a JWKS fetched or shipped later
+	// cannot add a key, and fails if none is left. Tokens naming a dropped
+	// key's kid fail with ErrUnknownKey.
+	Thumbprints []string
 }
 
 // Verifier checks tokens offline against pinned public keys. Keys are
@@ -77,14 +83,16 @@ type Verifier struct {
 }
 
 type verifyKey struct {
-	alg    string
-	issuer string
-	ed     ed25519.PublicKey
-	ec     *ecdsa.PublicKey
-	pss    *pssKey
+	alg     string
+	issuer  string
+	account string
+	ed      ed25519.PublicKey
+	ec      *ecdsa.PublicKey
+	pss     *pssKey
 }
 
-// NewVerifier returns a Verifier for keys.
+// NewVerifier returns a Verifier for keys, less those that
+// opts.Thumbprints does not pin.
 func NewVerifier(keys []PublicKey, opts VerifyOptions) (*Verifier, error) {
 	if opts.Issuer == "" {
 		return nil, errors.New("token: verifier: VerifyOptions.Issuer is required (the issuer's KeyFingerprint)")
@@ -102,6 +110,11 @@ func NewVerifier(keys []PublicKey, opts VerifyOptions) (*Verifier, error) {
 	if v.opts.Now == nil {
 		v.opts.Now = time.Now
 	}
+	pinned := make(map[string]bool, len(opts.Thumbprints))
+	for _, tp := range opts.Thumbprints {
+		pinned[tp] = true
+	}
+	v.opts.Thumbprints = nil // not needed after this, and not shared with the caller
 	for _, k := range keys {
 		k, err := k.normalize()
 		if err != nil {
@@ -110,7 +123,16 @@ func NewVerifier(keys []PublicKey, opts VerifyOptions) (*Verifier, error) {
 		if _, ok := v.keys[k.KeyID]; ok {
 			return nil, fmt.Errorf("token: verifier: duplicate kid %q", k.KeyID)
 		}
-		vk := &verifyKey{alg: k.Algorithm, issuer: k.Issuer}
+		if len(pinned) > 0 {
+			tp, err := thumbprint(k.Key)
+			if err != nil {
+				return nil, fmt.Errorf("token: verifier: key %q: %w", k.KeyID, err)
+			}
+			if !pinned[tp] {
+				continue
+			}
+		}
+		vk := &verifyKey{alg: k.Algorithm, issuer: k.Issuer, account: k.Account}
 		switch pub := k.Key.(type) {
 		case ed25519.PublicKey:
 			vk.ed = pub
@@ -120,6 +142,9 @@ func NewVerifier(keys []PublicKey, opts VerifyOptions) (*Verifier, error) {
 			vk.pss = newPSSKey(pub)
 		}
 		v.keys[k.KeyID] = vk
+	}
+	if len(v.keys) == 0 {
+		return nil, fmt.Errorf("token: verifier: none of the %d keys has a pinned thumbprint", len(keys))
 	}
 	return v, nil
 }
@@ -219,6 +244,11 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 	if k.issuer != "" && c.Issuer != k.issuer {
 		return nil, fmt.Errorf("%w: key %q signs only for %q, not %q", ErrWrongIssuer, clip(h.Kid), k.issuer, clip(c.Issuer))
 	}
+	if k.account != "" {
+		if acct, ok := fingerprintAccount(c.Issuer); !ok || acct != k.account {
+			return nil, fmt.Errorf("%w: key %q signs only for issuers of account %s, not %q", ErrWrongIssuer, clip(h.Kid), k.account, clip(c.Issuer))
+		}
+	}
 	if v.opts.Audience != "" && !contains(c.Audience, v.opts.Audience) {
 		return nil, fmt.Errorf("%w: token is not for %q", ErrWrongAudience, v.opts.Audience)
 	}
@@ -281,6 +311,35 @@ func clip(s string) string {
 		return s[:128] + "…"
 	}
 	return s
+}
+
+// fingerprintAccount returns the account of a KeyFingerprint,
+// aws:<12-digit account>:<issuer name>:issuer-fingerprint. It is
+// licensor.ParseKeyFingerprint, repeated so that this package, which
+// vendors' software links, needs nothing but the standard library.
+func fingerprintAccount(fp string) (string, bool) {
+	rest, ok := strings.CutPrefix(fp, "aws:")
+	if !ok || len(rest) < 13 || rest[12] != ':' || !validAccount(rest[:12]) {
+		return "", false
+	}
+	name, ok := strings.CutSuffix(rest[13:], ":issuer-fingerprint")
+	if !ok || name == "" {
+		return "", false
+	}
+	return rest[:12], true
+}
+
+// validAccount reports whether s is a 12-digit account ID.
+func validAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(ss []string, s string) bool {
