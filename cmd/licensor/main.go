@@ -23,7 +23,7 @@ func main() {
 	defer stop()
 	if err := newRootCmd(os.Stdout, os.Stderr, os.Getenv).ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "licensor:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -47,6 +47,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv env) *cobra.Command {
 		newOrgCmd(stdout, getenv),
 		newKeyCmd(stdout, getenv),
 		newBenchCmd(stdout, stderr, getenv),
+		newVerifyCmd(stdout),
 	)
 	return root
 }
