@@ -202,7 +202,9 @@ func ParseJWKS(data []byte) ([]PublicKey, error) {
 
 // parseJWK decodes one JWK without private members; normalize checks
 // the key it returns. skip is true for keys
-// that are not for verifying tokens: no kid, or "use" other than "sig".
+// that are not for verifying tokens: no kid, "use" other than "sig", or a
+// key type, curve or algorithm this package does not verify (a newer
+// server's keys must not make old verifiers refuse the whole set).
 func parseJWK(m map[string]json.RawMessage) (k PublicKey, skip bool, err error) {
 	var s [10]string
 	for i, name := range [...]string{"kty", "crv", "x", "y", "n", "e", "kid", "alg", "use", "account"} {
@@ -222,7 +224,7 @@ func parseJWK(m map[string]json.RawMessage) (k PublicKey, skip bool, err error) 
 	switch kty {
 	case "OKP":
 		if crv != "Ed25519" {
-			return k, false, fmt.Errorf("unsupported OKP curve %q (only Ed25519)", clip(crv))
+			return k, true, nil // another curve: not ours to use (RFC 7517 §5)
 		}
 		xb, err := coordinate("x", x, ed25519.PublicKeySize)
 		if err != nil {
@@ -231,7 +233,7 @@ func parseJWK(m map[string]json.RawMessage) (k PublicKey, skip bool, err error) 
 		k.Key = ed25519.PublicKey(xb)
 	case "EC":
 		if crv != "P-256" {
-			return k, false, fmt.Errorf("unsupported EC curve %q (only P-256)", clip(crv))
+			return k, true, nil
 		}
 		xb, err := coordinate("x", x, 32)
 		if err != nil {
@@ -264,12 +266,14 @@ func parseJWK(m map[string]json.RawMessage) (k PublicKey, skip bool, err error) 
 	case "":
 		return k, false, errors.New("kty is missing")
 	default:
-		return k, false, fmt.Errorf("unsupported kty %q (only OKP, EC and RSA)", clip(kty))
+		// A key type a later server may publish: ignored, as RFC 7517 §5
+		// asks, so verifiers already in the field keep working.
+		return k, true, nil
 	}
 	switch alg {
 	case "", EdDSA, ES256, PS384:
 	default:
-		return k, false, fmt.Errorf("unsupported alg %q (only EdDSA, ES256 and PS384)", clip(alg))
+		return k, true, nil
 	}
 	k.Algorithm = alg
 	return k, false, nil
