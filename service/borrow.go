@@ -26,7 +26,7 @@ func (s *Service) CheckoutBorrowLicense(ctx context.Context, in licensor.BorrowI
 	if err != nil {
 		return nil, err
 	}
-	token, err := s.hexID()
+	token, err := s.consumptionToken()
 	if err != nil {
 		return nil, err
 	}

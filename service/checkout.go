@@ -32,7 +32,7 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 	if err != nil {
 		return nil, err
 	}
-	token, err := s.hexID()
+	token, err := s.consumptionToken()
 	if err != nil {
 		return nil, err
 	}
