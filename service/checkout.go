@@ -49,6 +49,9 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 	// Signing runs after the commit, off the store's writer. A replay signs
 	// the recorded claims again: Ed25519 is deterministic, so the token is
 	// the same unless the key was rotated meanwhile.
+	if res.KeyFingerprint == "" { // recorded before tokens were signed
+		res.KeyFingerprint, res.Beneficiary = in.KeyFingerprint, in.Beneficiary
+	}
 	if res.SignedToken, err = s.signCheckout(ctx, issuer, &res, false); err != nil {
 		return nil, fmt.Errorf("checkout %s: %w", in.ProductSKU, err)
 	}

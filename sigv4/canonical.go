@@ -95,7 +95,7 @@ func appendCanonicalRequest(b []byte, in *canonicalInput, uri string, collapseAl
 	b = append(b, '\n')
 	b = appendURIEncoded(b, uri, true)
 	b = append(b, '\n')
-	b = appendCanonicalQuery(b, in.r.URL.RawQuery)
+	b = appendCanonicalQuery(b, in.r.URL.RawQuery, false)
 	b = append(b, '\n')
 	for list := in.signedHeaders; list != ""; {
 		var name string
@@ -189,7 +189,13 @@ func appendHeaderValue(b []byte, v string, collapseAll, otherWS bool) ([]byte, b
 // appendCanonicalQuery appends the canonical query string: every name and
 // value percent-decoded ('+' meaning space, as url.ParseQuery has it), then
 // URI-encoded, and the pairs sorted by encoded name, then encoded value.
-func appendCanonicalQuery(b []byte, raw string) []byte {
+//
+// The verifier is lenient (strict false): a name or value with a malformed
+// escape is taken as it stands. The signer is strict and drops the pairs
+// url.ParseQuery drops, those with a semicolon or a malformed escape, as the
+// AWS SDK for Go does, which signs (and sends) only what url.URL.Query
+// returns.
+func appendCanonicalQuery(b []byte, raw string, strict bool) []byte {
 	if raw == "" {
 		return b
 	}
@@ -198,11 +204,16 @@ func appendCanonicalQuery(b []byte, raw string) []byte {
 	for raw != "" {
 		var kv string
 		kv, raw, _ = strings.Cut(raw, "&")
-		if kv == "" {
+		if kv == "" || strict && strings.IndexByte(kv, ';') >= 0 {
 			continue
 		}
 		k, v, _ := strings.Cut(kv, "=")
-		pairs = append(pairs, pair{encodeQueryComponent(k), encodeQueryComponent(v)})
+		ek, okK := encodeQueryComponent(k)
+		ev, okV := encodeQueryComponent(v)
+		if strict && !(okK && okV) {
+			continue
+		}
+		pairs = append(pairs, pair{ek, ev})
 	}
 	slices.SortFunc(pairs, func(x, y pair) int {
 		if c := strings.Compare(x.k, y.k); c != 0 {
@@ -221,11 +232,14 @@ func appendCanonicalQuery(b []byte, raw string) []byte {
 	return b
 }
 
-func encodeQueryComponent(s string) string {
-	if d, err := url.QueryUnescape(s); err == nil {
+// encodeQueryComponent percent-decodes s and URI-encodes the result. When s
+// holds a malformed escape it encodes s as it stands and reports false.
+func encodeQueryComponent(s string) (string, bool) {
+	d, err := url.QueryUnescape(s)
+	if err == nil {
 		s = d
 	}
-	return string(appendURIEncoded(nil, s, false))
+	return string(appendURIEncoded(nil, s, false)), err == nil
 }
 
 // appendURIEncoded appends s with every byte outside the RFC 3986 unreserved
@@ -244,15 +258,17 @@ func appendURIEncoded(b []byte, s string, keepSlash bool) []byte {
 	return b
 }
 
-// signature computes the SigV4 signature of a canonical request.
-func signature(key *[32]byte, in *canonicalInput, creq []byte) [32]byte {
+// signature computes the SigV4 signature of a canonical request made at
+// amzDate (ISO 8601 basic format) in the credential scope
+// date/region/service/aws4_request.
+func signature[S string | []byte](key *[32]byte, amzDate string, scope S, creq []byte) [32]byte {
 	sum := sha256.Sum256(creq)
 	var buf [256]byte
 	sts := append(buf[:0], algorithm...)
 	sts = append(sts, '\n')
-	sts = append(sts, in.amzDate...)
+	sts = append(sts, amzDate...)
 	sts = append(sts, '\n')
-	sts = append(sts, in.scope...)
+	sts = append(sts, scope...)
 	sts = append(sts, '\n')
 	sts = hex.AppendEncode(sts, sum[:])
 	return hmacKey32(key, sts)

@@ -184,13 +184,13 @@ func (v *Verifier) match(key *[32]byte, in *canonicalInput, want [32]byte) bool 
 		uris[n] = u
 		n++
 		creq, otherWS := appendCanonicalRequest(buf[:0], in, u, false)
-		got := signature(key, in, creq)
+		got := signature(key, in.amzDate, in.scope, creq)
 		if hmac.Equal(got[:], want[:]) {
 			return true
 		}
 		if otherWS {
 			creq, _ = appendCanonicalRequest(buf[:0], in, u, true)
-			got = signature(key, in, creq)
+			got = signature(key, in.amzDate, in.scope, creq)
 			if hmac.Equal(got[:], want[:]) {
 				return true
 			}

@@ -127,3 +127,49 @@ func httpGet(t *testing.T, url string) (int, string) {
 }
 
 var httpClient = &http.Client{Timeout: 2 * time.Second}
+
+// serverOptions changes how startServerWith wires a test server; the zero
+// value is what startServer does.
+type serverOptions struct {
+	Log      io.Writer          // where the server logs (default io.Discard)
+	LogLevel string             // default info
+	Config   func(*serveConfig) // changes the configuration before Open
+}
+
+// startServerWith is startServer with a log writer, a log level or extra
+// configuration (e.g. PKCS11).
+func startServerWith(t *testing.T, o serverOptions) *testServer {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "data")
+	getenv := func(k string) string {
+		switch k {
+		case "LICENSOR_ROOT_ACCESS_KEY_ID":
+			return testRootKey
+		case "LICENSOR_ROOT_SECRET_ACCESS_KEY":
+			return testRootSecret
+		}
+		return ""
+	}
+	w, level := o.Log, o.LogLevel
+	if w == nil {
+		w = io.Discard
+	}
+	if level == "" {
+		level = "info"
+	}
+	logger, err := newLogger(w, "text", level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := serveConfig{Listen: "127.0.0.1:0", Data: data, Region: "us-east-1", JobInterval: time.Hour, LogLevel: level}
+	if o.Config != nil {
+		o.Config(&cfg)
+	}
+	a := &app{Config: cfg, Logger: logger, Getenv: getenv}
+	if err := a.Open(context.Background()); err != nil {
+		a.Close(context.Background())
+		t.Fatalf("open server: %v", err)
+	}
+	t.Cleanup(func() { a.Close(context.Background()) })
+	return &testServer{t: t, app: a, URL: a.URL(), Data: data}
+}
