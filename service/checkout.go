@@ -200,9 +200,11 @@ func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.P
 	var lastErr error
 	for i := 0; i < len(ls); i++ {
 		l := ls[i]
-		if cached {
+		if cached && !s.exclusive {
 			// A cached version must still be the current one; if not,
-			// search the store again and start over.
+			// search the store again and start over. (A store of this
+			// process alone changes only through it, and every change
+			// clears the cache inside its transaction.)
 			version, status, err := tx.FindLicenseHead(ctx, l.ARN)
 			if err != nil && !isCode(err, licensor.ENOTFOUND) {
 				return err

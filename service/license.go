@@ -50,6 +50,7 @@ func (s *Service) CreateLicense(ctx context.Context, in licensor.CreateLicenseIn
 	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
 		replayed, err := s.idempotent(ctx, tx, p.AccountID, "CreateLicense", in.ClientToken, hash, &ref, func() error {
 			ref = licenseRef{ARN: l.ARN, Version: 1}
+			s.licenses.clear() // in the transaction too: see Service.exclusive
 			return tx.CreateLicense(ctx, l)
 		})
 		if err != nil || !replayed {
@@ -136,6 +137,7 @@ func (s *Service) CreateLicenseVersion(ctx context.Context, in licensor.CreateLi
 			}
 			applyFields(l, p.AccountID, &in.LicenseFields)
 			ref = licenseRef{ARN: l.ARN, Version: l.Version}
+			s.licenses.clear() // in the transaction too: see Service.exclusive
 			return tx.CreateLicenseVersion(ctx, l)
 		})
 		if err != nil || !replayed {
@@ -259,6 +261,7 @@ func (s *Service) DeleteLicense(ctx context.Context, arn, sourceVersion string) 
 			return nil
 		}
 		res = &licensor.DeleteLicenseResult{Status: licensor.LicensePendingDelete, DeletionDate: s.now()}
+		s.licenses.clear() // in the transaction too: see Service.exclusive
 		return tx.SetLicenseLifecycle(ctx, arn, res.Status, res.DeletionDate)
 	})
 	if err != nil {

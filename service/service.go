@@ -26,6 +26,17 @@ type Service struct {
 	keys     *keyCache
 	licenses *licenseCache
 	ring     *keyring
+	// exclusive is set when the store belongs to this process alone
+	// (SQLite): every license change then goes through this Service, which
+	// clears the license cache inside the changing transaction, so a
+	// checkout need not confirm a cached license against the store.
+	exclusive bool
+}
+
+// ExclusiveStore is implemented by stores that only one process can use
+// at a time (SQLite).
+type ExclusiveStore interface {
+	Exclusive() bool
 }
 
 var _ licensor.Service = (*Service)(nil)
@@ -56,6 +67,9 @@ func (s *Service) init() {
 	}
 	if s.ring == nil {
 		s.ring = s.newKeyring()
+	}
+	if x, ok := s.Store.(ExclusiveStore); ok {
+		s.exclusive = x.Exclusive()
 	}
 }
 

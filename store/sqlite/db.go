@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -61,6 +63,8 @@ type conns struct {
 	checkpointer    *sql.DB
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
+
+	lock *os.File // <path>.lock, flock'ed: one process per database
 }
 
 // checkpointInterval is how often the WAL is copied back into the
@@ -113,6 +117,9 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		path = filepath.Join(c.tmpDir, "licensor.db")
 	}
 	if path, err = filepath.Abs(path); err != nil {
+		return fmt.Errorf("open sqlite store: %w", err)
+	}
+	if c.lock, err = lockFile(path + ".lock"); err != nil {
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
 
@@ -201,6 +208,29 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// Exclusive reports that the database belongs to this process alone: Open
+// takes an exclusive lock on <path>.lock that it keeps until Close, so a
+// second process (or a second Open) fails instead of sharing the file. The
+// service relies on it to trust its in-process caches.
+func (db *DB) Exclusive() bool { return true }
+
+// lockFile creates and flocks path, failing at once if another open file
+// holds the lock.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s is in use by another licensor process (one process per SQLite database; use PostgreSQL for many nodes)", strings.TrimSuffix(path, ".lock"))
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return f, nil
+}
+
 // Close closes every connection. On a Store handed to WithTx's function it
 // does nothing.
 func (db *DB) Close() error {
@@ -232,6 +262,9 @@ func (c *conns) close() error {
 	}
 	if c.writer != nil {
 		errs = append(errs, c.writer.Close())
+	}
+	if c.lock != nil {
+		errs = append(errs, c.lock.Close()) // releases the flock
 	}
 	if c.tmpDir != "" {
 		errs = append(errs, os.RemoveAll(c.tmpDir))
