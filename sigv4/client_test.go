@@ -156,10 +156,11 @@ func TestLicenseManagerClient(t *testing.T) {
 	}
 }
 
-// TestSDKSignerOracle signs random requests with Sign (the SDK's signer),
-// sends them over HTTP and expects Verify to accept each, and to reject it
-// when one byte of the body sent differs from the body signed.
-func TestSDKSignerOracle(t *testing.T) {
+// TestSignOverHTTP signs random requests with Sign (byte-identical to the
+// SDK's signer, see TestSignMatchesSDK), sends them over HTTP and expects
+// Verify to accept each, and to reject it when one byte of the body sent
+// differs from the body signed.
+func TestSignOverHTTP(t *testing.T) {
 	srv := newVerifyServer(t, testVerifier())
 	rng := rand.New(rand.NewPCG(20150830, 123600))
 	const pathChars = "abcXYZ019-._~ $&+=:@%ሴ"

@@ -9,13 +9,16 @@
 // error shape (the JSON "__type") and HTTP status an AWS JSON 1.1 service
 // answers with; the awsapi package puts them on the wire.
 //
+// The package depends on the standard library only. The AWS SDK for Go v2
+// signer (github.com/aws/aws-sdk-go-v2/aws/signer/v4) and client are used in
+// its tests alone, as independent oracles for both the verifier and the
+// signer.
+//
 // # Why the canonical request is computed here, not by the SDK signer
 //
 // The verifier builds the canonical request itself, from the header names the
-// client listed in SignedHeaders, and uses the AWS SDK for Go v2 signer
-// (github.com/aws/aws-sdk-go-v2/aws/signer/v4) only as an independent oracle
-// in the tests and in the client-side Sign. Re-signing a copy of the request
-// with the SDK signer cannot verify what other clients send:
+// client listed in SignedHeaders. Re-signing a copy of the request with the
+// SDK signer cannot verify what other clients send:
 //
 //   - the SDK chooses the headers it signs: it always signs host and
 //     X-Amz-Date, signs Content-Length exactly when ContentLength > 0, and never
@@ -42,6 +45,18 @@
 // computed. Header values are trimmed and runs of spaces collapsed; when a
 // signed value contains other white space (a tab), botocore's rule of
 // collapsing all white space is tried as well.
+//
+// # Signing
+//
+// Sign and Signer, the client side, build the canonical request with the
+// verifier's code (URI and query encoding, header-value trimming, the
+// string to sign and its HMAC) and choose the headers to sign, the path
+// form and the canonical query by the SDK signer's rules, so that a
+// signature is byte for byte the SDK's: the tests sign thousands of varied
+// requests with both and compare, and check that Verify accepts what Sign
+// produces. A Signer caches its derived keys in a KeyCache; signing a
+// request allocates the X-Amz-Date and Authorization values and the body
+// reader, and builds the rest in stack buffers.
 //
 // Derived signing keys may be cached in a KeyCache, which is bounded,
 // concurrency-safe and injected through Verifier.Keys; the package has no
