@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"context"
 	"path/filepath"
 	"testing"
@@ -119,37 +120,42 @@ func TestReadOnlyPool(t *testing.T) {
 }
 
 func TestBusyIsUnavailable(t *testing.T) {
-	// Another process holding the write lock past BusyTimeout makes a
-	// write fail with EUNAVAILABLE, which callers may retry.
+	// Another process holding the write lock past BusyTimeout (a backup
+	// tool, the sqlite3 shell: a second licensor cannot open the database
+	// at all) makes a write fail with EUNAVAILABLE, which callers may retry.
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "licensor.db")
-	holder := mustOpenPath(t, path)
-	other := sqlite.NewDB(path)
-	other.BusyTimeout = 50 * time.Millisecond
-	if err := other.Open(ctx); err != nil {
+	db := sqlite.NewDB(path)
+	db.BusyTimeout = 50 * time.Millisecond
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-
-	locked, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error)
-	go func() {
-		done <- holder.WithTx(ctx, func(tx licensor.Store) error {
-			if err := tx.CreateAccount(ctx, &licensor.Account{ID: "000000000001", Name: "a"}); err != nil {
-				return err
-			}
-			close(locked)
-			<-release
-			return nil
-		})
-	}()
-	<-locked
-	err := other.CreateAccount(ctx, &licensor.Account{ID: "000000000002", Name: "b"})
-	close(release)
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES ('000000000001', 'a', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	err = db.CreateAccount(ctx, &licensor.Account{ID: "000000000002", Name: "b"})
 	if code := licensor.ErrorCode(err); code != licensor.EUNAVAILABLE {
 		t.Errorf("write while locked: code %q (%v), want %q", code, err, licensor.EUNAVAILABLE)
 	}
-	if err := <-done; err != nil {
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		t.Fatal(err)
+	}
+	if err := db.CreateAccount(ctx, &licensor.Account{ID: "000000000002", Name: "b"}); err != nil {
+		t.Fatalf("write after the lock is released: %v", err)
 	}
 }
