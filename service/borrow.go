@@ -137,20 +137,7 @@ func planBorrow(l *licensor.License, req []licensor.EntitlementData) ([]planned,
 		if e == nil || e.Unit != r.Unit {
 			return nil, licensor.Errorf(licensor.ENOTALLOWED, "Entitlement %s in %s is not allowed: license %s does not hold it, and partial borrows are not supported.", r.Name, r.Unit, l.ARN)
 		}
-		if !e.Limited() {
-			v := e.Value
-			if v == nil {
-				v = r.Value
-			}
-			out = append(out, planned{ent: e, quantity: 1, value: v})
-			continue
-		}
-		q := int64(1)
-		if r.Value != nil {
-			q, _ = licensor.ParseQuantity(*r.Value) // validated
-		}
-		v := fmt.Sprint(q)
-		out = append(out, planned{ent: e, quantity: q, value: &v})
+		out = append(out, planItem(e, r))
 	}
 	return out, nil
 }

@@ -167,25 +167,31 @@ func plan(l *licensor.License, req []licensor.EntitlementData) ([]planned, error
 			}
 			return nil, licensor.Errorf(licensor.ENOENTITLEMENT, "No entitlements allowed: license %s has no entitlement %s in %s.", l.ARN, r.Name, r.Unit)
 		}
-		if !e.Limited() {
-			v := e.Value
-			if v == nil {
-				v = r.Value
-			}
-			out = append(out, planned{ent: e, quantity: 1, value: v})
-			continue
-		}
-		q := int64(1)
-		if r.Value != nil {
-			q, _ = licensor.ParseQuantity(*r.Value) // validated
-		}
-		v := strconv.FormatInt(q, 10)
-		out = append(out, planned{ent: e, quantity: q, value: &v})
+		out = append(out, planItem(e, r))
 	}
 	if len(out) == 0 {
 		return nil, licensor.Errorf(licensor.ENOENTITLEMENT, "No entitlements allowed: license %s holds none of the requested entitlements.", l.ARN)
 	}
 	return out, nil
+}
+
+// planItem is what a request r takes of a held entitlement e: one unit of
+// an unlimited one (echoing its value), the requested quantity (default 1)
+// of a limited one.
+func planItem(e *licensor.Entitlement, r licensor.EntitlementData) planned {
+	if !e.Limited() {
+		v := e.Value
+		if v == nil {
+			v = r.Value
+		}
+		return planned{ent: e, quantity: 1, value: v}
+	}
+	q := int64(1)
+	if r.Value != nil {
+		q, _ = licensor.ParseQuantity(*r.Value) // validated
+	}
+	v := strconv.FormatInt(q, 10)
+	return planned{ent: e, quantity: q, value: &v}
 }
 
 func (s *Service) checkout(ctx context.Context, tx licensor.Store, p *licensor.Principal, issuer, token string, in *licensor.CheckoutInput, res *licensor.CheckoutResult) error {

@@ -87,17 +87,7 @@ func newAccessKeyCmd(stdout io.Writer, getenv env) *cobra.Command {
 	cf.register(cmd)
 
 	call := func(cmd *cobra.Command, target string, in any) error {
-		c, err := cf.client(getenv)
-		if err != nil {
-			return err
-		}
-		var out json.RawMessage
-		if err := c.Call(cmd.Context(), target, in, &out); err != nil {
-			return err
-		}
-		var v any
-		json.Unmarshal(out, &v)
-		return printJSON(stdout, v)
+		return cf.call(cmd, getenv, stdout, target, in)
 	}
 	var accountID string
 	create := &cobra.Command{

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,4 +114,22 @@ func first(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// call invokes target with in and prints the answer as indented JSON: what
+// every administrative subcommand does.
+func (cf *clientFlags) call(cmd *cobra.Command, getenv env, stdout io.Writer, target string, in any) error {
+	c, err := cf.client(getenv)
+	if err != nil {
+		return err
+	}
+	var out json.RawMessage
+	if err := c.Call(cmd.Context(), target, in, &out); err != nil {
+		return err
+	}
+	var v any
+	if err := json.Unmarshal(out, &v); err != nil {
+		return err
+	}
+	return printJSON(stdout, v)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -28,19 +27,7 @@ Only public keys are ever printed.`,
 	cf.register(cmd)
 
 	call := func(cmd *cobra.Command, target string, in any) error {
-		c, err := cf.client(getenv)
-		if err != nil {
-			return err
-		}
-		var out json.RawMessage
-		if err := c.Call(cmd.Context(), target, in, &out); err != nil {
-			return err
-		}
-		var v any
-		if err := json.Unmarshal(out, &v); err != nil {
-			return err
-		}
-		return printJSON(stdout, v)
+		return cf.call(cmd, getenv, stdout, target, in)
 	}
 
 	newKeyFlags := func(c *cobra.Command, in *map[string]string) {

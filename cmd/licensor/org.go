@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 
@@ -13,17 +12,7 @@ func newOrgCmd(stdout io.Writer, getenv env) *cobra.Command {
 	cmd := &cobra.Command{Use: "org", Short: "Manage organizations (root, or the organization's management account)"}
 	cf.register(cmd)
 	call := func(cmd *cobra.Command, target string, in any) error {
-		c, err := cf.client(getenv)
-		if err != nil {
-			return err
-		}
-		var out json.RawMessage
-		if err := c.Call(cmd.Context(), target, in, &out); err != nil {
-			return err
-		}
-		var v any
-		json.Unmarshal(out, &v)
-		return printJSON(stdout, v)
+		return cf.call(cmd, getenv, stdout, target, in)
 	}
 	var mgmt, name, orgID, account string
 	create := &cobra.Command{

@@ -7,8 +7,6 @@ import (
 	"crypto/rsa"
 	"database/sql"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,42 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/licensemanager/types"
 
 	"github.com/licensorhq/licensor/client"
+	"github.com/licensorhq/licensor/internal/softhsmtest"
 )
-
-// softHSMToken makes a fresh SoftHSM 2 token (label test, PIN 1234) and
-// returns the provider URI, as keys/pkcs11's tests do. It skips when
-// SoftHSM is not installed, unless LICENSOR_REQUIRE_PKCS11=1 (as in CI).
-func softHSMToken(t *testing.T) string {
-	t.Helper()
-	module := os.Getenv("LICENSOR_TEST_PKCS11_MODULE")
-	if module == "" {
-		for _, p := range []string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/local/lib/softhsm/libsofthsm2.so"} {
-			if _, err := os.Stat(p); err == nil {
-				module = p
-				break
-			}
-		}
-	}
-	util, err := exec.LookPath("softhsm2-util")
-	if module == "" || err != nil {
-		if os.Getenv("LICENSOR_REQUIRE_PKCS11") == "1" {
-			t.Fatal("SoftHSM 2 is required: apt-get install softhsm2")
-		}
-		t.Skip("SoftHSM 2 not installed (apt-get install softhsm2); set LICENSOR_REQUIRE_PKCS11=1 to fail instead")
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.MkdirAll(filepath.Join(dir, "tokens"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(conf, []byte("directories.tokendir = "+filepath.Join(dir, "tokens")+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
-	t.Setenv("SOFTHSM2_CONF", conf)
-	out, err := exec.Command(util, "--init-token", "--free", "--label", "test", "--pin", "1234", "--so-pin", "1234").CombinedOutput()
-	if err != nil {
-		t.Fatalf("softhsm2-util: %v: %s", err, out)
-	}
-	return "pkcs11:token=test?module-path=" + module + "&pin-value=1234"
-}
 
 // TestPKCS11IssuerKeys: a server with a SoftHSM token; root generates an
 // Ed25519 and an RSA key for a seller inside the HSM; the seller's license
@@ -61,7 +25,7 @@ func softHSMToken(t *testing.T) string {
 // the HSM and verify, with go-jose and licensor's verifier, against the
 // published JWKS. The store holds only their public halves.
 func TestPKCS11IssuerKeys(t *testing.T) {
-	uri := softHSMToken(t)
+	uri := softhsmtest.Token(t)
 	s := startServerWith(t, serverOptions{Config: func(c *serveConfig) { c.PKCS11 = uri }})
 	ctx := context.Background()
 	seller := s.createAccount("HSM Vendor")

@@ -5,57 +5,20 @@ package pkcs11_test
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/licensorhq/licensor/internal/softhsmtest"
 	"github.com/licensorhq/licensor/keys"
 	"github.com/licensorhq/licensor/keys/keytest"
 	"github.com/licensorhq/licensor/keys/pkcs11"
 	"github.com/licensorhq/licensor/token"
 )
 
-// softHSM makes a fresh SoftHSM 2 token (label test, PIN 1234) and returns
-// the provider URI. It skips when SoftHSM is not installed, unless
-// LICENSOR_REQUIRE_PKCS11=1 (as in CI).
-func softHSM(t *testing.T) string {
-	t.Helper()
-	module := os.Getenv("LICENSOR_TEST_PKCS11_MODULE")
-	if module == "" {
-		for _, p := range []string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/local/lib/softhsm/libsofthsm2.so"} {
-			if _, err := os.Stat(p); err == nil {
-				module = p
-				break
-			}
-		}
-	}
-	util, err := exec.LookPath("softhsm2-util")
-	if module == "" || err != nil {
-		if os.Getenv("LICENSOR_REQUIRE_PKCS11") == "1" {
-			t.Fatal("SoftHSM 2 is required: apt-get install softhsm2")
-		}
-		t.Skip("SoftHSM 2 not installed (apt-get install softhsm2); set LICENSOR_REQUIRE_PKCS11=1 to fail instead")
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.MkdirAll(filepath.Join(dir, "tokens"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(conf, []byte("directories.tokendir = "+filepath.Join(dir, "tokens")+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
-	t.Setenv("SOFTHSM2_CONF", conf)
-	out, err := exec.Command(util, "--init-token", "--free", "--label", "test", "--pin", "1234", "--so-pin", "1234").CombinedOutput()
-	if err != nil {
-		t.Fatalf("softhsm2-util: %v: %s", err, out)
-	}
-	return "pkcs11:token=test?module-path=" + module + "&pin-value=1234"
-}
-
 func TestKeyManager(t *testing.T) {
 	ctx := context.Background()
-	km, err := keys.Open(ctx, softHSM(t), map[string]keys.OpenFunc{"pkcs11": pkcs11.Open})
+	km, err := keys.Open(ctx, softhsmtest.Token(t), map[string]keys.OpenFunc{"pkcs11": pkcs11.Open})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +69,7 @@ func TestKeyManager(t *testing.T) {
 }
 
 func TestOpenRejects(t *testing.T) {
-	uri := softHSM(t)
+	uri := softhsmtest.Token(t)
 	module := uri[strings.Index(uri, "module-path=")+len("module-path=") : strings.Index(uri, "&")]
 	for _, tt := range []struct {
 		name string
