@@ -22,29 +22,17 @@ func (s *Service) CheckoutBorrowLicense(ctx context.Context, in licensor.BorrowI
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	hash, err := requestHash(in)
-	if err != nil {
-		return nil, err
-	}
-	token, err := s.consumptionToken()
-	if err != nil {
-		return nil, err
-	}
-	var res licensor.CheckoutResult
-	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
-		_, err := s.idempotent(ctx, tx, p.AccountID, "CheckoutBorrowLicense", in.ClientToken, hash, &res, func() error {
-			return s.borrow(ctx, tx, p, token, &in, &res)
-		})
-		return err
+	res, err := s.consumeOnce(ctx, p, "CheckoutBorrowLicense", in.ClientToken, in, func(tx licensor.Store, token string, res *licensor.CheckoutResult) error {
+		return s.borrow(ctx, tx, p, token, &in, res)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("borrow %s: %w", in.LicenseARN, err)
 	}
 	issuer, _ := licensor.ParseLicenseARN(res.LicenseARN)
-	if res.SignedToken, err = s.signCheckout(ctx, issuer, &res, true); err != nil {
+	if res.SignedToken, err = s.signCheckout(ctx, issuer, res, true); err != nil {
 		return nil, fmt.Errorf("borrow %s: %w", in.LicenseARN, err)
 	}
-	return &res, nil
+	return res, nil
 }
 
 func (s *Service) borrow(ctx context.Context, tx licensor.Store, p *licensor.Principal, token string, in *licensor.BorrowInput, res *licensor.CheckoutResult) error {

@@ -26,22 +26,8 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 	if !ok {
 		return nil, licensor.Errorf(licensor.EINVALID, "1 validation error detected: KeyFingerprint %q is not of the form aws:<account>:<issuer name>:issuer-fingerprint.", in.KeyFingerprint)
 	}
-	// Work that needs no store runs before the transaction, so the store's
-	// single writer does not wait on it.
-	hash, err := requestHash(in)
-	if err != nil {
-		return nil, err
-	}
-	token, err := s.consumptionToken()
-	if err != nil {
-		return nil, err
-	}
-	var res licensor.CheckoutResult
-	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
-		_, err := s.idempotent(ctx, tx, p.AccountID, "CheckoutLicense", in.ClientToken, hash, &res, func() error {
-			return s.checkout(ctx, tx, p, issuer, token, &in, &res)
-		})
-		return err
+	res, err := s.consumeOnce(ctx, p, "CheckoutLicense", in.ClientToken, in, func(tx licensor.Store, token string, res *licensor.CheckoutResult) error {
+		return s.checkout(ctx, tx, p, issuer, token, &in, res)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("checkout %s: %w", in.ProductSKU, err)
@@ -52,8 +38,35 @@ func (s *Service) CheckoutLicense(ctx context.Context, in licensor.CheckoutInput
 	if res.KeyFingerprint == "" { // recorded before tokens were signed
 		res.KeyFingerprint, res.Beneficiary = in.KeyFingerprint, in.Beneficiary
 	}
-	if res.SignedToken, err = s.signCheckout(ctx, issuer, &res, false); err != nil {
+	if res.SignedToken, err = s.signCheckout(ctx, issuer, res, false); err != nil {
 		return nil, fmt.Errorf("checkout %s: %w", in.ProductSKU, err)
+	}
+	return res, nil
+}
+
+// consumeOnce runs take in one transaction, idempotent on the caller's
+// ClientToken for op: a repeat of the request replays the recorded answer
+// and consumes nothing. The request hash and the new consumption token are
+// made before the transaction, so the store's single writer does not wait
+// on them.
+func (s *Service) consumeOnce(ctx context.Context, p *licensor.Principal, op, clientToken string, req any, take func(tx licensor.Store, token string, res *licensor.CheckoutResult) error) (*licensor.CheckoutResult, error) {
+	hash, err := requestHash(req)
+	if err != nil {
+		return nil, err
+	}
+	token, err := s.consumptionToken()
+	if err != nil {
+		return nil, err
+	}
+	var res licensor.CheckoutResult
+	err = s.Store.WithTx(ctx, func(tx licensor.Store) error {
+		_, err := s.idempotent(ctx, tx, p.AccountID, op, clientToken, hash, &res, func() error {
+			return take(tx, token, &res)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &res, nil
 }

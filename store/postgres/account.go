@@ -70,18 +70,14 @@ func (db *DB) FindAccounts(ctx context.Context, f licensor.AccountFilter) ([]*li
 	)
 	err = func() error {
 		rows, err := q.Query(ctx, query, p...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			seq, a, err := scanAccount(rows)
 			if err != nil {
 				return err
 			}
 			accounts, seqs = append(accounts, a), append(seqs, seq)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, "", db.done(err)
@@ -162,18 +158,14 @@ func (db *DB) FindAccessKeys(ctx context.Context, accountID string) ([]*licensor
 	var keys []*licensor.AccessKey
 	err = func() error {
 		rows, err := q.Query(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE account_id = $1 ORDER BY seq`, accountID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			k, err := scanAccessKey(rows)
 			if err != nil {
 				return err
 			}
 			keys = append(keys, k)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)

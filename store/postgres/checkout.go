@@ -157,18 +157,14 @@ func (db *DB) FindExpiredCheckouts(ctx context.Context, arn string, t time.Time,
 	var out []*licensor.Checkout
 	err = func() error {
 		rows, err := q.Query(ctx, query, p...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			c, err := scanCheckout(rows)
 			if err != nil {
 				return err
 			}
 			out = append(out, c)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)
@@ -239,18 +235,14 @@ func (db *DB) FindCounters(ctx context.Context, arn string) ([]licensor.Counter,
 	var out []licensor.Counter
 	err = func() error {
 		rows, err := q.Query(ctx, `SELECT entitlement, period, floating, drawdown FROM counters WHERE license_arn = $1 ORDER BY entitlement`, arn)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			c := licensor.Counter{CounterKey: licensor.CounterKey{LicenseARN: arn}}
 			if err := rows.Scan(&c.Entitlement, &c.Period, &c.Floating, &c.Drawdown); err != nil {
 				return err
 			}
 			out = append(out, c)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)
@@ -367,11 +359,7 @@ func (db *DB) FindUsageRecords(ctx context.Context, f licensor.UsageFilter) ([]*
 	var out []*licensor.UsageRecord
 	err = func() error {
 		rows, err := q.Query(ctx, query, p...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			var r licensor.UsageRecord
 			var t time.Time
 			var kind, typ, unit string
@@ -381,8 +369,8 @@ func (db *DB) FindUsageRecords(ctx context.Context, f licensor.UsageFilter) ([]*
 			}
 			r.Time, r.Kind, r.CheckoutType, r.Unit = t.UTC(), licensor.UsageKind(kind), licensor.CheckoutType(typ), licensor.Unit(unit)
 			out = append(out, &r)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)

@@ -346,3 +346,18 @@ func (p *params) add(v any) string {
 	*p = append(*p, v)
 	return "$" + strconv.Itoa(len(*p))
 }
+
+// each calls fn for every row of a query's result (rows, err as the query
+// returned them) and closes it: the loop of every multi-row read.
+func each(rows pgx.Rows, err error, fn func(pgx.Rows) error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -215,18 +215,14 @@ func (db *DB) FindGrants(ctx context.Context, f licensor.GrantFilter) ([]*licens
 	)
 	err = func() error {
 		rows, err := q.Query(ctx, sb.String(), p...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			seq, g, err := scanGrant(rows)
 			if err != nil {
 				return err
 			}
 			grants, seqs = append(grants, g), append(seqs, seq)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, "", db.done(err)

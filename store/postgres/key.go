@@ -106,18 +106,14 @@ func (db *DB) FindIssuerKeys(ctx context.Context, f licensor.KeyFilter) ([]*lice
 	var keys []*licensor.IssuerKey
 	err = func() error {
 		rows, err := q.Query(ctx, query, p...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			k, err := scanIssuerKey(rows)
 			if err != nil {
 				return err
 			}
 			keys = append(keys, k)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)

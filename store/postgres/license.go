@@ -195,18 +195,14 @@ func (db *DB) FindLicenses(ctx context.Context, f licensor.LicenseFilter) ([]*li
 	)
 	err = func() error {
 		rows, err := q.Query(ctx, sb.String(), p...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			seq, l, err := scanLicense(rows, true)
 			if err != nil {
 				return err
 			}
 			licenses, seqs = append(licenses, l), append(seqs, seq)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, "", db.done(err)
@@ -232,18 +228,14 @@ func (db *DB) FindLicenseVersions(ctx context.Context, arn string, pg licensor.P
 		rows, err := q.Query(ctx,
 			licenseSelect+` WHERE v.arn = $1 AND v.version > $2 ORDER BY v.version LIMIT $3`,
 			arn, after, limit+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		if err := each(rows, err, func(rows pgx.Rows) error {
 			_, l, err := scanLicense(rows, false)
 			if err != nil {
 				return err
 			}
 			versions, seqs = append(versions, l), append(seqs, int64(l.Version))
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		}); err != nil {
 			return err
 		}
 		if len(versions) > 0 {
@@ -288,18 +280,14 @@ func (db *DB) FindLicenseARNsByStatus(ctx context.Context, status licensor.Licen
 			WHERE lifecycle_status = $1 AND deletion_date < $2
 			ORDER BY deletion_date, seq LIMIT $3`,
 			string(status), sqlutil.Truncate(deletedBefore), sqlutil.Limit(limit))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			var arn string
 			if err := rows.Scan(&arn); err != nil {
 				return err
 			}
 			arns = append(arns, arn)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)

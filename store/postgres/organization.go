@@ -85,18 +85,14 @@ func (db *DB) FindOrganizations(ctx context.Context) ([]*licensor.Organization, 
 	var orgs []*licensor.Organization
 	err = func() error {
 		rows, err := q.Query(ctx, `SELECT `+organizationColumns+` FROM organizations o ORDER BY o.seq`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			_, o, err := scanOrganization(rows)
 			if err != nil {
 				return err
 			}
 			orgs = append(orgs, o)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)
@@ -185,18 +181,14 @@ func (db *DB) FindOrganizationMembers(ctx context.Context, orgID string) ([]stri
 	err = func() error {
 		rows, err := q.Query(ctx,
 			`SELECT account_id FROM organization_members WHERE org_id = $1 ORDER BY account_id`, orgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows pgx.Rows) error {
 			var id string
 			if err := rows.Scan(&id); err != nil {
 				return err
 			}
 			ids = append(ids, id)
-		}
-		return rows.Err()
+			return nil
+		})
 	}()
 	if err != nil {
 		return nil, db.done(err)

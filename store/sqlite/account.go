@@ -65,18 +65,14 @@ func (db *DB) FindAccounts(ctx context.Context, f licensor.AccountFilter) ([]*li
 	)
 	err = db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			seq, a, err := scanAccount(rows)
 			if err != nil {
 				return err
 			}
 			accounts, seqs = append(accounts, a), append(seqs, seq)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, "", formatError(err)
@@ -141,18 +137,14 @@ func (db *DB) FindAccessKeys(ctx context.Context, accountID string) ([]*licensor
 	err := db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx,
 			`SELECT `+accessKeyColumns+` FROM access_keys WHERE account_id = ? ORDER BY seq`, accountID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			k, err := scanAccessKey(rows)
 			if err != nil {
 				return err
 			}
 			keys = append(keys, k)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return keys, formatError(err)
 }

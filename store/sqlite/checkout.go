@@ -125,18 +125,14 @@ func (db *DB) FindExpiredCheckouts(ctx context.Context, arn string, t time.Time,
 	var out []*licensor.Checkout
 	err := db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			c, err := scanCheckout(rows)
 			if err != nil {
 				return err
 			}
 			out = append(out, c)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return out, formatError(err)
 }
@@ -188,18 +184,14 @@ func (db *DB) FindCounters(ctx context.Context, arn string) ([]licensor.Counter,
 	var out []licensor.Counter
 	err := db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx, `SELECT entitlement, period, floating, drawdown FROM counters WHERE license_arn = ? ORDER BY entitlement`, arn)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			c := licensor.Counter{CounterKey: licensor.CounterKey{LicenseARN: arn}}
 			if err := rows.Scan(&c.Entitlement, &c.Period, &c.Floating, &c.Drawdown); err != nil {
 				return err
 			}
 			out = append(out, c)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return out, formatError(err)
 }
@@ -284,11 +276,7 @@ func (db *DB) FindUsageRecords(ctx context.Context, f licensor.UsageFilter) ([]*
 		rows, err := q.QueryContext(ctx, `SELECT seq, time, kind, issuer_account, account_id, license_arn, beneficiary,
 			node_id, token, checkout_type, entitlement, unit, quantity, overage, period FROM usage_records
 			WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			var r licensor.UsageRecord
 			var t int64
 			var kind, typ, unit string
@@ -298,8 +286,8 @@ func (db *DB) FindUsageRecords(ctx context.Context, f licensor.UsageFilter) ([]*
 			}
 			r.Time, r.Kind, r.CheckoutType, r.Unit = sqlutil.Time(t), licensor.UsageKind(kind), licensor.CheckoutType(typ), licensor.Unit(unit)
 			out = append(out, &r)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return out, formatError(err)
 }

@@ -427,3 +427,18 @@ func formatError(err error) error {
 	}
 	return licensor.WrapError(licensor.EINTERNAL, err, "Internal error.")
 }
+
+// each calls fn for every row of a query's result (rows, err as the query
+// returned them) and closes it: the loop of every multi-row read.
+func each(rows *sql.Rows, err error, fn func(*sql.Rows) error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -196,18 +196,14 @@ func (db *DB) FindGrants(ctx context.Context, f licensor.GrantFilter) ([]*licens
 	)
 	err = db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			seq, g, err := scanGrant(rows)
 			if err != nil {
 				return err
 			}
 			grants, seqs = append(grants, g), append(seqs, seq)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, "", formatError(err)

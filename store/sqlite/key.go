@@ -83,18 +83,14 @@ func (db *DB) FindIssuerKeys(ctx context.Context, f licensor.KeyFilter) ([]*lice
 	var keys []*licensor.IssuerKey
 	err := db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			k, err := scanIssuerKey(rows)
 			if err != nil {
 				return err
 			}
 			keys = append(keys, k)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return keys, formatError(err)
 }

@@ -178,18 +178,14 @@ func (db *DB) FindLicenses(ctx context.Context, f licensor.LicenseFilter) ([]*li
 	)
 	err = db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			seq, l, err := scanLicense(rows, true)
 			if err != nil {
 				return err
 			}
 			licenses, seqs = append(licenses, l), append(seqs, seq)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, "", formatError(err)
@@ -215,18 +211,14 @@ func (db *DB) FindLicenseVersions(ctx context.Context, arn string, p licensor.Pa
 		rows, err := q.QueryContext(ctx,
 			licenseSelect+` WHERE v.arn = ? AND v.version > ? ORDER BY v.version LIMIT ?`,
 			arn, after, limit+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		if err := each(rows, err, func(rows *sql.Rows) error {
 			_, l, err := scanLicense(rows, false)
 			if err != nil {
 				return err
 			}
 			versions, seqs = append(versions, l), append(seqs, int64(l.Version))
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		}); err != nil {
 			return err
 		}
 		if len(versions) > 0 {
@@ -267,18 +259,14 @@ func (db *DB) FindLicenseARNsByStatus(ctx context.Context, status licensor.Licen
 			WHERE lifecycle_status = ? AND deletion_date < ?
 			ORDER BY deletion_date, seq LIMIT ?`,
 			string(status), sqlutil.Micros(deletedBefore), sqlutil.Limit(limit))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			var arn string
 			if err := rows.Scan(&arn); err != nil {
 				return err
 			}
 			arns = append(arns, arn)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return arns, formatError(err)
 }

@@ -59,18 +59,14 @@ func (db *DB) FindOrganizations(ctx context.Context) ([]*licensor.Organization, 
 	var orgs []*licensor.Organization
 	err := db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx, `SELECT `+organizationColumns+` FROM organizations o ORDER BY o.seq`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			_, o, err := scanOrganization(rows)
 			if err != nil {
 				return err
 			}
 			orgs = append(orgs, o)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return orgs, formatError(err)
 }
@@ -129,18 +125,14 @@ func (db *DB) FindOrganizationMembers(ctx context.Context, orgID string) ([]stri
 	err := db.read(ctx, func(q querier) error {
 		rows, err := q.QueryContext(ctx,
 			`SELECT account_id FROM organization_members WHERE org_id = ? ORDER BY account_id`, orgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return each(rows, err, func(rows *sql.Rows) error {
 			var id string
 			if err := rows.Scan(&id); err != nil {
 				return err
 			}
 			ids = append(ids, id)
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	return ids, formatError(err)
 }
