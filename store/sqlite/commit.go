@@ -121,7 +121,7 @@ func (cm *committer) runOnce(batch []*commitReq, results []error, savepoints boo
 		}
 		return results, true
 	}
-	q := cachedQuerier{cache: cm.c.wstmts, tx: tx}
+	q := cachedQuerier{cache: cm.c.wstmts, tx: tx, detached: true}
 	applied := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {

@@ -319,7 +319,7 @@ func (db *DB) read(ctx context.Context, fn func(q querier) error) error {
 }
 
 // txq is the querier of the transaction the DB is bound to.
-func (db *DB) txq() querier { return cachedQuerier{cache: db.conns.wstmts, tx: db.tx} }
+func (db *DB) txq() querier { return cachedQuerier{cache: db.conns.wstmts, tx: db.tx, detached: true} }
 
 // readTx runs fn in one read transaction, so that several statements see
 // one snapshot.
@@ -365,7 +365,7 @@ func (db *DB) write(ctx context.Context, fn func(q querier) error) error {
 		return errClosed
 	}
 	return db.conns.commits.do(ctx, func(tx *sql.Tx) error {
-		return fn(cachedQuerier{cache: db.conns.wstmts, tx: tx})
+		return fn(cachedQuerier{cache: db.conns.wstmts, tx: tx, detached: true})
 	})
 }
 

@@ -98,6 +98,21 @@ func (c *stmtCache) close() {
 type cachedQuerier struct {
 	cache *stmtCache
 	tx    *sql.Tx
+	// detached runs statements without the caller's cancellation: set on
+	// the committer's transaction, which outlives any one request (the
+	// committer checks each request's context before running it). With a
+	// cancellable context the driver and database/sql each start a
+	// watcher goroutine per statement, several per checkout on the one
+	// writer goroutine every request waits for.
+	detached bool
+}
+
+// ctx returns the context statements run with.
+func (q cachedQuerier) ctx(ctx context.Context) context.Context {
+	if q.detached {
+		return context.Background()
+	}
+	return ctx
 }
 
 func (q cachedQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -111,6 +126,7 @@ func (q cachedQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (q cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = q.ctx(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -121,6 +137,7 @@ func (q cachedQuerier) ExecContext(ctx context.Context, query string, args ...an
 }
 
 func (q cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = q.ctx(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -131,6 +148,7 @@ func (q cachedQuerier) QueryContext(ctx context.Context, query string, args ...a
 }
 
 func (q cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = q.ctx(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
