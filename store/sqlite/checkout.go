@@ -223,41 +223,18 @@ func (db *DB) RenewCounter(ctx context.Context, k licensor.CounterKey, period in
 	return formatError(err)
 }
 
-// CreateUsageRecords appends records, assigning Seq.
+// CreateUsageRecords appends records, assigning Seq (inside a group
+// commit's fast path, at its flush: see appends).
 func (db *DB) CreateUsageRecords(ctx context.Context, rs []*licensor.UsageRecord) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	const cols = 14
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO usage_records (time, kind, issuer_account, account_id, license_arn, beneficiary,
-		node_id, token, checkout_type, entitlement, unit, quantity, overage, period) VALUES `)
-	args := make([]any, 0, cols*len(rs))
-	for i, r := range rs {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, sqlutil.Micros(r.Time), string(r.Kind), r.IssuerAccount, r.AccountID, r.LicenseARN, r.Beneficiary,
-			r.NodeID, r.Token, string(r.CheckoutType), r.Entitlement, string(r.Unit), r.Quantity, r.Overage, r.Period)
-	}
-	err := db.write1(ctx, func(q querier) error {
-		res, err := q.ExecContext(ctx, sb.String(), args...)
-		if err != nil {
-			return err
-		}
-		// One statement's rows get consecutive seqs (rowids above the
-		// largest, one writer, no deletes), so the last one's ID gives them all.
-		last, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		for i, r := range rs {
-			r.Seq = last - int64(len(rs)-1-i)
-		}
+	if db.app != nil {
+		db.app.usage = append(db.app.usage, rs...)
 		return nil
-	})
-	return formatError(err)
+	}
+	// write, not write1: several chunks are several statements.
+	return formatError(db.write(ctx, func(q querier) error { return insertUsageRecords(ctx, q, rs) }))
 }
 
 // FindUsageRecords pages through the ledger in Seq order.
@@ -273,6 +250,11 @@ func (db *DB) FindUsageRecords(ctx context.Context, f licensor.UsageFilter) ([]*
 	args = append(args, sqlutil.Limit(f.Limit))
 	var out []*licensor.UsageRecord
 	err := db.read(ctx, func(q querier) error {
+		if db.app != nil {
+			if err := db.app.flush(ctx, q); err != nil {
+				return err
+			}
+		}
 		rows, err := q.QueryContext(ctx, `SELECT seq, time, kind, issuer_account, account_id, license_arn, beneficiary,
 			node_id, token, checkout_type, entitlement, unit, quantity, overage, period FROM usage_records
 			WHERE `+strings.Join(where, " AND ")+` ORDER BY seq LIMIT ?`, args...)

@@ -22,6 +22,7 @@ import (
 // request is committed alone, with no added wait.
 type committer struct {
 	c         *conns
+	app       appends // the fast path's deferred appends, reused per batch
 	reqs      chan *commitReq
 	quit      chan struct{}
 	done      chan struct{}
@@ -30,8 +31,16 @@ type committer struct {
 
 type commitReq struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(st *txState) error
 	done chan error
+}
+
+// txState is what a request's function runs on: the batch's transaction
+// and, on the fast path, the batch's deferred appends (nil while each
+// request runs in its own savepoint).
+type txState struct {
+	tx  *sql.Tx
+	app *appends
 }
 
 // maxBatch bounds one group commit, so one commit's latency stays bounded
@@ -48,7 +57,7 @@ var reqPool = sync.Pool{New: func() any { return &commitReq{done: make(chan erro
 
 // do runs fn in a transaction and returns once its writes are durable (nil)
 // or undone (fn's error, or the commit's).
-func (cm *committer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (cm *committer) do(ctx context.Context, fn func(st *txState) error) error {
 	r := reqPool.Get().(*commitReq)
 	r.ctx, r.fn = ctx, fn
 	select {
@@ -98,9 +107,12 @@ func (cm *committer) loop() {
 
 // run executes one batch in one transaction and returns each request's
 // outcome. It first runs the batch without savepoints, the common case
-// where every request succeeds; when one fails, that transaction is rolled
-// back and the batch runs again with a savepoint around each request, so
-// the failed one leaves nothing behind and the others still commit.
+// where every request succeeds, deferring the batch's appends to the
+// ledger and the ClientToken records to a few multi-row INSERTs before the
+// commit (see appends); when a request or that flush fails, the
+// transaction is rolled back and the batch runs again with a savepoint
+// around each request and no deferral, so the failed one leaves nothing
+// behind and the others still commit.
 func (cm *committer) run(batch []*commitReq, results []error) []error {
 	if res, ok := cm.runOnce(batch, results, false); ok {
 		return res
@@ -122,6 +134,11 @@ func (cm *committer) runOnce(batch []*commitReq, results []error, savepoints boo
 		return results, true
 	}
 	q := cachedQuerier{cache: cm.c.wstmts, tx: tx, detached: true}
+	st := txState{tx: tx}
+	if !savepoints {
+		cm.app.reset()
+		st.app = &cm.app
+	}
 	applied := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -129,7 +146,11 @@ func (cm *committer) runOnce(batch []*commitReq, results []error, savepoints boo
 			continue
 		}
 		if !savepoints {
-			err := call(r.fn, tx)
+			err := call(r.fn, &st)
+			if st.app.failed {
+				tx.Rollback()
+				return results[:0], false
+			}
 			if err != nil && len(batch) > 1 {
 				tx.Rollback()
 				return results[:0], false
@@ -144,7 +165,7 @@ func (cm *committer) runOnce(batch []*commitReq, results []error, savepoints boo
 			results = append(results, formatError(err))
 			continue
 		}
-		if err := call(r.fn, tx); err != nil {
+		if err := call(r.fn, &st); err != nil {
 			q.ExecContext(ctx, `ROLLBACK TO batch_item`)
 			q.ExecContext(ctx, `RELEASE batch_item`)
 			results = append(results, err)
@@ -161,6 +182,12 @@ func (cm *committer) runOnce(batch []*commitReq, results []error, savepoints boo
 		tx.Rollback()
 		return results, true
 	}
+	if st.app != nil {
+		if err := st.app.flush(ctx, q); err != nil {
+			tx.Rollback()
+			return results[:0], false
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		err = formatError(err)
 		for i := range results {
@@ -174,13 +201,13 @@ func (cm *committer) runOnce(batch []*commitReq, results []error, savepoints boo
 
 // call runs fn, turning a panic into an error so that one bad request
 // cannot take down the writer goroutine or leave its transaction open.
-func call(fn func(tx *sql.Tx) error, tx *sql.Tx) (err error) {
+func call(fn func(st *txState) error, st *txState) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = formatError(fmt.Errorf("panic in transaction: %v", v))
 		}
 	}()
-	return fn(tx)
+	return fn(st)
 }
 
 func (cm *committer) close() {

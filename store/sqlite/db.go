@@ -48,8 +48,9 @@ type DB struct {
 	// DefaultBusyTimeout.
 	BusyTimeout time.Duration
 
-	conns *conns  // shared by the DB and the copies WithTx hands out
-	tx    *sql.Tx // non-nil on a copy bound to a WithTx transaction
+	conns *conns   // shared by the DB and the copies WithTx hands out
+	tx    *sql.Tx  // non-nil on a copy bound to a WithTx transaction
+	app   *appends // the batch's deferred appends, when the committer defers them
 }
 
 type conns struct {
@@ -291,8 +292,8 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx licensor.Store) error) erro
 	if db.conns == nil {
 		return errClosed
 	}
-	return db.conns.commits.do(ctx, func(tx *sql.Tx) error {
-		return fn(&DB{Path: db.Path, conns: db.conns, tx: tx})
+	return db.conns.commits.do(ctx, func(st *txState) error {
+		return fn(&DB{Path: db.Path, conns: db.conns, tx: st.tx, app: st.app})
 	})
 }
 
@@ -364,8 +365,8 @@ func (db *DB) write(ctx context.Context, fn func(q querier) error) error {
 	if db.conns == nil {
 		return errClosed
 	}
-	return db.conns.commits.do(ctx, func(tx *sql.Tx) error {
-		return fn(cachedQuerier{cache: db.conns.wstmts, tx: tx, detached: true})
+	return db.conns.commits.do(ctx, func(st *txState) error {
+		return fn(cachedQuerier{cache: db.conns.wstmts, tx: st.tx, detached: true})
 	})
 }
 

@@ -13,6 +13,12 @@ import (
 // FindIdempotencyRecord returns the record of (account, operation, token).
 // Returns ENOTFOUND if there is none.
 func (db *DB) FindIdempotencyRecord(ctx context.Context, accountID, operation, clientToken string) (*licensor.IdempotencyRecord, error) {
+	if db.app != nil {
+		if r, ok := db.app.findIdempotency(idemKey{accountID, operation, clientToken}); ok {
+			cp := *r
+			return &cp, nil
+		}
+	}
 	r := licensor.IdempotencyRecord{AccountID: accountID, Operation: operation, ClientToken: clientToken}
 	err := db.read(ctx, func(q querier) error {
 		var created int64
@@ -35,6 +41,9 @@ func (db *DB) FindIdempotencyRecord(ctx context.Context, accountID, operation, c
 // CreateIdempotencyRecord inserts a record. Returns ECONFLICT if one exists
 // for the same account, operation and token.
 func (db *DB) CreateIdempotencyRecord(ctx context.Context, r *licensor.IdempotencyRecord) error {
+	if db.app != nil {
+		return db.app.addIdempotency(r)
+	}
 	err := db.write1(ctx, func(q querier) error {
 		_, err := q.ExecContext(ctx, `
 			INSERT INTO idempotency (account_id, operation, client_token, request_hash, response, created_at)
@@ -53,6 +62,11 @@ func (db *DB) CreateIdempotencyRecord(ctx context.Context, r *licensor.Idempoten
 // returns how many there were.
 func (db *DB) DeleteIdempotencyRecords(ctx context.Context, before time.Time) (int, error) {
 	var n int64
+	if db.app != nil { // outside write's savepoint: see appends.flush
+		if err := db.app.flush(ctx, db.txq()); err != nil {
+			return 0, formatError(err)
+		}
+	}
 	err := db.write(ctx, func(q querier) error {
 		res, err := q.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, sqlutil.Micros(before))
 		if err != nil {
