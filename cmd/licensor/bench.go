@@ -44,6 +44,7 @@ same disk; with --db, the same transaction on one hot row of PostgreSQL from
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			external = cf.Endpoint != ""
+			tuneGC(getenv) // the in-process server runs as serve would
 			if cpuprofile != "" {
 				f, err := os.Create(cpuprofile)
 				if err != nil {
