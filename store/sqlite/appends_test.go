@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/licensorhq/licensor"
-	"github.com/licensorhq/licensor/store/sqlite"
 )
 
 func usage(token string, n int) []*licensor.UsageRecord {
@@ -35,11 +33,7 @@ func idem(token string) *licensor.IdempotencyRecord {
 // share batches, and checks that deferring changes no outcome.
 func TestDeferredAppends(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := MustOpenDB(t)
 
 	// 0. A record committed before the batches below.
 	if err := db.CreateIdempotencyRecord(ctx, idem("committed")); err != nil {
@@ -169,16 +163,12 @@ func TestDeferredAppends(t *testing.T) {
 // the batch is replayed, that request gets ECONFLICT and the others commit.
 func TestDeferredAppendsFlushConflict(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := MustOpenDB(t)
 	if err := db.CreateIdempotencyRecord(ctx, idem("committed")); err != nil {
 		t.Fatal(err)
 	}
 	// Alone: a batch of one.
-	err = db.WithTx(ctx, func(tx licensor.Store) error { return tx.CreateIdempotencyRecord(ctx, idem("committed")) })
+	err := db.WithTx(ctx, func(tx licensor.Store) error { return tx.CreateIdempotencyRecord(ctx, idem("committed")) })
 	if licensor.ErrorCode(err) != licensor.ECONFLICT {
 		t.Fatalf("alone: %v, want ECONFLICT", err)
 	}
@@ -227,13 +217,9 @@ func TestDeferredAppendsFlushConflict(t *testing.T) {
 // long append goes in chunks with consecutive seqs.
 func TestDeferredAppendsInOneTx(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := MustOpenDB(t)
 	rs := usage("long", 150) // chunks of 64, 64, 16, 4, 2
-	err = db.WithTx(ctx, func(tx licensor.Store) error {
+	err := db.WithTx(ctx, func(tx licensor.Store) error {
 		if err := tx.CreateIdempotencyRecord(ctx, idem("a")); err != nil {
 			return err
 		}
