@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/licensorhq/licensor/internal/sqlutil"
 )
 
 // committer runs the WithTx transactions of one DB (one node) and lets
@@ -94,20 +96,9 @@ func (cm *committer) loop() {
 	batch := make([]*commitReq, 0, maxBatch)
 	results := make([]commitResult, 0, maxBatch)
 	for {
-		select {
-		case r := <-cm.reqs:
-			batch = append(batch[:0], r)
-		case <-cm.quit:
+		var ok bool
+		if batch, ok = sqlutil.NextBatch(cm.reqs, cm.quit, batch, maxBatch); !ok {
 			return
-		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-cm.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
 		}
 		results = cm.run(batch, results[:0])
 		for i, r := range batch {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+
+	"github.com/licensorhq/licensor/internal/sqlutil"
 )
 
 // committer runs every write transaction of the store on one goroutine
@@ -80,20 +82,9 @@ func (cm *committer) loop() {
 	batch := make([]*commitReq, 0, maxBatch)
 	results := make([]error, 0, maxBatch)
 	for {
-		select {
-		case r := <-cm.reqs:
-			batch = append(batch[:0], r)
-		case <-cm.quit:
+		var ok bool
+		if batch, ok = sqlutil.NextBatch(cm.reqs, cm.quit, batch, maxBatch); !ok {
 			return
-		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-cm.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
 		}
 		results = cm.run(batch, results[:0])
 		for i, r := range batch {
